@@ -1,0 +1,416 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/shiyu-coder/kronos/core"
+	"github.com/shiyu-coder/kronos/core/store"
+)
+
+// claimChunk is how many executions one INSERT statement carries: 17
+// parameters a row keeps a statement well under SQLite's 32,766 limit.
+const claimChunk = 500
+
+const executionColumns = `id, namespace, task_id, task_name, scheduled_at, manual, trigger_kind, attempt, first_execution_id, node, status, reason, fencing_token, created_at, started_at, finished_at, output, error`
+
+func scanExecution(row interface{ Scan(...any) error }) (core.Execution, error) {
+	var e core.Execution
+	var scheduled, created int64
+	var manual bool
+	var started, finished sql.NullInt64
+	if err := row.Scan(&e.ID, &e.Namespace, &e.TaskID, &e.TaskName, &scheduled, &manual, &e.Trigger, &e.Attempt,
+		&e.FirstExecutionID, &e.Node, &e.Status, &e.Reason, &e.FencingToken, &created, &started, &finished,
+		&e.Output, &e.Error); err != nil {
+		return e, err
+	}
+	e.ScheduledAt, e.CreatedAt = fromMS(scheduled), fromMS(created)
+	e.StartedAt, e.FinishedAt = fromNullMS(started), fromNullMS(finished)
+	return e, nil
+}
+
+func validateClaim(e *core.Execution) error {
+	switch {
+	case e.Namespace == "" || e.TaskID == "" || e.TaskName == "":
+		return &core.FieldError{Field: "execution", Message: "namespace, task_id and task_name are required"}
+	case e.ScheduledAt.IsZero():
+		return &core.FieldError{Field: "scheduled_at", Message: "is required"}
+	case !e.Trigger.Valid():
+		return &core.FieldError{Field: "trigger", Message: fmt.Sprintf("%q is not a trigger kind: use schedule, catch_up or manual", e.Trigger)}
+	case e.Attempt < 1:
+		return &core.FieldError{Field: "attempt", Message: fmt.Sprintf("%d is out of range: attempts count from 1", e.Attempt)}
+	case !e.Status.Valid():
+		return &core.FieldError{Field: "status", Message: fmt.Sprintf("%q is not an execution status", e.Status)}
+	}
+	return nil
+}
+
+// ExecutionClaim implements store.Store.
+func (s *Store) ExecutionClaim(ctx context.Context, execs []core.Execution) ([]core.Execution, error) {
+	if len(execs) == 0 {
+		return nil, nil
+	}
+	now := s.now()
+	prepared := make([]core.Execution, len(execs))
+	for i, e := range execs {
+		if e.Status == "" {
+			e.Status = core.StatusPending
+		}
+		if err := validateClaim(&e); err != nil {
+			return nil, err
+		}
+		if e.ID == "" {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return nil, s.wrap("claim executions", err)
+			}
+			e.ID = id.String()
+		}
+		e.ScheduledAt = e.ScheduledAt.UTC().Truncate(time.Millisecond)
+		e.CreatedAt = now
+		e.StartedAt, e.FinishedAt = truncMS(e.StartedAt), truncMS(e.FinishedAt)
+		prepared[i] = e
+	}
+	inserted := make(map[string]bool, len(prepared))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for start := 0; start < len(prepared); start += claimChunk {
+			chunk := prepared[start:min(start+claimChunk, len(prepared))]
+			var q strings.Builder
+			q.WriteString(`INSERT INTO executions (` + executionColumns + `) VALUES `)
+			args := make([]any, 0, 18*len(chunk))
+			for i, e := range chunk {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				args = append(args, e.ID, e.Namespace, e.TaskID, e.TaskName, ms(e.ScheduledAt), !e.Trigger.Scheduled(),
+					string(e.Trigger), e.Attempt, e.FirstExecutionID, e.Node, string(e.Status), e.Reason, e.FencingToken,
+					ms(e.CreatedAt), nullMS(e.StartedAt), nullMS(e.FinishedAt), e.Output, e.Error)
+			}
+			q.WriteString(" " + s.d.InsertIgnoreDuplicates("id"))
+			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+				return err
+			}
+			// Which rows went in? Those whose ID is ours; a row skipped for
+			// its key kept the ID of whoever claimed it first.
+			ids := make([]any, len(chunk))
+			for i, e := range chunk {
+				ids[i] = e.ID
+			}
+			found, err := queryIDs(ctx, tx, `SELECT id FROM executions WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
+			if err != nil {
+				return err
+			}
+			for _, id := range found {
+				inserted[id.(string)] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.wrap(fmt.Sprintf("claim %d executions", len(execs)), err)
+	}
+	out := make([]core.Execution, 0, len(inserted))
+	for _, e := range prepared {
+		if inserted[e.ID] {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// queryIDs runs a query that selects one string column and returns the
+// values as query arguments, ready for an IN list.
+func queryIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]any, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []any
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// ExecutionGet implements store.Store.
+func (s *Store) ExecutionGet(ctx context.Context, id string) (core.Execution, error) {
+	e, err := scanExecution(s.db.QueryRowContext(ctx, `SELECT `+executionColumns+` FROM executions WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, s.wrap("get execution", fmt.Errorf("execution %q %w", id, store.ErrNotFound))
+	}
+	if err != nil {
+		return e, s.wrap(fmt.Sprintf("get execution %q", id), err)
+	}
+	return e, nil
+}
+
+// ExecutionList implements store.Store.
+func (s *Store) ExecutionList(ctx context.Context, p store.ExecutionListParams) (store.ExecutionPage, error) {
+	limit := store.PageLimit(p.Limit)
+	where := []string{"namespace = ?"}
+	args := []any{p.Namespace}
+	if p.TaskID != "" {
+		where = append(where, "task_id = ?")
+		args = append(args, p.TaskID)
+	}
+	if len(p.Statuses) > 0 {
+		where = append(where, "status IN ("+placeholders(len(p.Statuses))+")")
+		for _, st := range p.Statuses {
+			args = append(args, string(st))
+		}
+	}
+	if !p.From.IsZero() {
+		where = append(where, "scheduled_at >= ?")
+		args = append(args, ms(p.From))
+	}
+	if !p.To.IsZero() {
+		where = append(where, "scheduled_at < ?")
+		args = append(args, ms(p.To))
+	}
+	if p.Cursor != "" {
+		sched, id, err := decodeExecCursor(p.Cursor)
+		if err != nil {
+			return store.ExecutionPage{}, err
+		}
+		where = append(where, "(scheduled_at < ? OR (scheduled_at = ? AND id < ?))")
+		args = append(args, sched, sched, id)
+	}
+	args = append(args, limit+1)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+executionColumns+` FROM executions WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY scheduled_at DESC, id DESC LIMIT ?`, args...)
+	if err != nil {
+		return store.ExecutionPage{}, s.wrap("list executions", err)
+	}
+	defer rows.Close()
+	var page store.ExecutionPage
+	for rows.Next() {
+		e, err := scanExecution(rows)
+		if err != nil {
+			return store.ExecutionPage{}, s.wrap("list executions", err)
+		}
+		page.Executions = append(page.Executions, e)
+	}
+	if err := rows.Err(); err != nil {
+		return store.ExecutionPage{}, s.wrap("list executions", err)
+	}
+	if len(page.Executions) > limit {
+		page.Executions = page.Executions[:limit]
+		last := page.Executions[limit-1]
+		page.NextCursor = encodeCursor(strconv.FormatInt(ms(last.ScheduledAt), 10), last.ID)
+	}
+	return page, nil
+}
+
+// ExecutionUpdate implements store.Store.
+func (s *Store) ExecutionUpdate(ctx context.Context, p store.ExecutionUpdateParams) (core.Execution, error) {
+	if !p.Status.Valid() {
+		return core.Execution{}, &core.FieldError{Field: "status", Message: fmt.Sprintf("%q is not an execution status", p.Status)}
+	}
+	if len(p.From) == 0 {
+		return core.Execution{}, &core.FieldError{Field: "from", Message: "name the statuses the execution may be in"}
+	}
+	set := []string{"status = ?"}
+	args := []any{string(p.Status)}
+	if p.Node != "" {
+		set = append(set, "node = ?")
+		args = append(args, p.Node)
+	}
+	if !p.StartedAt.IsZero() {
+		set = append(set, "started_at = ?")
+		args = append(args, ms(p.StartedAt))
+	}
+	if !p.FinishedAt.IsZero() {
+		set = append(set, "finished_at = ?")
+		args = append(args, ms(p.FinishedAt))
+	}
+	if p.Output != "" {
+		set = append(set, "output = ?")
+		args = append(args, p.Output)
+	}
+	if p.Error != "" {
+		set = append(set, "error = ?")
+		args = append(args, p.Error)
+	}
+	if p.Reason != "" {
+		set = append(set, "reason = ?")
+		args = append(args, p.Reason)
+	}
+	args = append(args, p.ID)
+	for _, st := range p.From {
+		args = append(args, string(st))
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE executions SET `+strings.Join(set, ", ")+
+		` WHERE id = ? AND status IN (`+placeholders(len(p.From))+`)`, args...)
+	if err != nil {
+		return core.Execution{}, s.wrap(fmt.Sprintf("update execution %q", p.ID), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return core.Execution{}, s.wrap(fmt.Sprintf("update execution %q", p.ID), err)
+	}
+	cur, err := s.ExecutionGet(ctx, p.ID)
+	if err != nil {
+		return core.Execution{}, err
+	}
+	// Drivers count matched rows (MySQL: clientFoundRows), so 0 means the
+	// status was not one of p.From.
+	if n == 0 {
+		return cur, s.wrap("update execution", fmt.Errorf("execution %s is %s, not %s: %w", p.ID, cur.Status, joinStatuses(p.From), store.ErrConflict))
+	}
+	return cur, nil
+}
+
+func joinStatuses(ss []core.ExecutionStatus) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, " or ")
+}
+
+// finalStatuses are the statuses retention may delete.
+var finalStatuses = []any{
+	string(core.StatusSucceeded), string(core.StatusFailed), string(core.StatusTimedOut),
+	string(core.StatusCanceled), string(core.StatusSkipped), string(core.StatusInterrupted),
+}
+
+// ExecutionDeleteBefore implements store.Store.
+func (s *Store) ExecutionDeleteBefore(ctx context.Context, p store.ExecutionDeleteBeforeParams) (int64, error) {
+	if p.Before.IsZero() {
+		return 0, &core.FieldError{Field: "before", Message: "is required"}
+	}
+	batch := p.BatchSize
+	if batch <= 0 {
+		batch = 500
+	}
+	var total int64
+	for {
+		where := `finished_at < ? AND status IN (` + placeholders(len(finalStatuses)) + `)`
+		args := append([]any{ms(p.Before)}, finalStatuses...)
+		if p.Namespace != "" {
+			where += ` AND namespace = ?`
+			args = append(args, p.Namespace)
+		}
+		args = append(args, batch)
+		var n int64
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			ids, err := queryIDs(ctx, tx, `SELECT id FROM executions WHERE `+where+` ORDER BY finished_at LIMIT ?`, args...)
+			if err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM execution_logs WHERE execution_id IN (`+placeholders(len(ids))+`)`, ids...); err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, `DELETE FROM executions WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, s.wrap("delete old executions", err)
+		}
+		total += n
+		if n < int64(batch) {
+			return total, nil
+		}
+	}
+}
+
+// logChunk is how many log lines one INSERT statement carries.
+const logChunk = 500
+
+// LogAppend implements store.Store.
+func (s *Store) LogAppend(ctx context.Context, lines []core.LogLine) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for start := 0; start < len(lines); start += logChunk {
+			chunk := lines[start:min(start+logChunk, len(lines))]
+			var q strings.Builder
+			q.WriteString(`INSERT INTO execution_logs (execution_id, seq, ts, level, message) VALUES `)
+			args := make([]any, 0, 5*len(chunk))
+			for i, l := range chunk {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?, ?, ?, ?)")
+				args = append(args, l.ExecutionID, l.Seq, ms(l.Time), l.Level, cleanLogMessage(l.Message))
+			}
+			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+				if s.d.IsUniqueViolation(err) {
+					return fmt.Errorf("log line sequence number already stored: %w", store.ErrAlreadyExists)
+				}
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return s.wrap(fmt.Sprintf("append %d log lines", len(lines)), err)
+	}
+	return nil
+}
+
+// cleanLogMessage makes a message valid UTF-8 and cuts it to
+// core.MaxLogLineBytes on a rune boundary.
+func cleanLogMessage(m string) string {
+	m = strings.ToValidUTF8(m, "\uFFFD")
+	if len(m) <= core.MaxLogLineBytes {
+		return m
+	}
+	cut := core.MaxLogLineBytes
+	for cut > 0 && !utf8.RuneStart(m[cut]) {
+		cut--
+	}
+	return m[:cut]
+}
+
+// LogList implements store.Store.
+func (s *Store) LogList(ctx context.Context, p store.LogListParams) ([]core.LogLine, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT execution_id, seq, ts, level, message FROM execution_logs WHERE execution_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+		p.ExecutionID, p.AfterSeq, store.PageLimit(p.Limit))
+	if err != nil {
+		return nil, s.wrap("list log lines", err)
+	}
+	defer rows.Close()
+	var out []core.LogLine
+	for rows.Next() {
+		var l core.LogLine
+		var ts int64
+		if err := rows.Scan(&l.ExecutionID, &l.Seq, &ts, &l.Level, &l.Message); err != nil {
+			return nil, s.wrap("list log lines", err)
+		}
+		l.Time = fromMS(ts)
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("list log lines", err)
+	}
+	return out, nil
+}
+
+var _ store.Store = (*Store)(nil)

@@ -1,0 +1,197 @@
+// Package mysql is the store.Store driver for clusters: MySQL 8 or MariaDB
+// 10.6 and newer, through github.com/go-sql-driver/mysql. Every node of a
+// cluster opens the same database; migrations run under a named lock so
+// that nodes starting together apply them once.
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/pressly/goose/v3"
+
+	"github.com/shiyu-coder/kronos/core/store"
+	"github.com/shiyu-coder/kronos/core/store/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock names the MySQL user lock (GET_LOCK) held while migrating.
+const migrationLock = "kronos_schema_migrations"
+
+// Config configures Open.
+type Config struct {
+	// URL is mysql://user:password@host:port/database?param=value. The
+	// params are go-sql-driver/mysql DSN params (e.g. tls=true). Required.
+	URL string
+	// Logger receives migration progress. Defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is the MySQL store.Store.
+type Store struct {
+	*sqlstore.Store
+}
+
+// ParseURL turns a mysql:// URL into a driver config.
+func ParseURL(raw string) (*mysql.Config, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "mysql" || u.Host == "" {
+		return nil, fmt.Errorf("mysql store: %q is not a MySQL URL: use mysql://user:password@host:3306/database", Redact(raw))
+	}
+	db := strings.TrimPrefix(u.Path, "/")
+	if db == "" || strings.Contains(db, "/") {
+		return nil, fmt.Errorf("mysql store: URL %q names no database: add it as the path, e.g. mysql://user:password@%s/kronos", Redact(raw), u.Host)
+	}
+	cfg := mysql.NewConfig()
+	cfg.Net = "tcp"
+	cfg.Addr = u.Host
+	if u.Port() == "" {
+		cfg.Addr = u.Host + ":3306"
+	}
+	cfg.DBName = db
+	if u.User != nil {
+		cfg.User = u.User.Username()
+		cfg.Passwd, _ = u.User.Password()
+	}
+	for k, vs := range u.Query() {
+		if len(vs) == 0 {
+			continue
+		}
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		switch k {
+		case "tls":
+			cfg.TLSConfig = vs[0]
+		case "timeout":
+			d, err := time.ParseDuration(vs[0])
+			if err != nil {
+				return nil, fmt.Errorf("mysql store: URL param timeout=%q: %w", vs[0], err)
+			}
+			cfg.Timeout = d
+		default:
+			cfg.Params[k] = vs[0]
+		}
+	}
+	// Kronos relies on these: rows affected counts matched rows (so an
+	// update that changes nothing still proves the row was there), full
+	// Unicode, and UTC session time.
+	cfg.ClientFoundRows = true
+	cfg.Collation = "utf8mb4_bin"
+	cfg.Loc = time.UTC
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	return cfg, nil
+}
+
+// Redact returns the URL with its password replaced by "xxxxx", for logs.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// Open connects to the database named in cfg.URL, applies pending
+// migrations and makes sure the default namespace exists.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	mc, err := ParseURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := mysql.NewConnector(mc)
+	if err != nil {
+		return nil, fmt.Errorf("mysql store: %w", err)
+	}
+	db := sql.OpenDB(conn)
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxLifetime(30 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("mysql store: connect to %s: %w", Redact(cfg.URL), err)
+	}
+	if err := migrate(ctx, db, logger); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("mysql store: migrate %s: %w", Redact(cfg.URL), err)
+	}
+	s := &Store{Store: sqlstore.New(db, dialect{})}
+	if err := s.EnsureDefaultNamespace(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("mysql store: %w", err)
+	}
+	return s, nil
+}
+
+// migrate applies migrations while holding a MySQL user lock on a dedicated
+// connection, so that concurrent nodes migrate one at a time.
+func migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) error {
+	lockConn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer lockConn.Close()
+	var got sql.NullInt64
+	if err := lockConn.QueryRowContext(ctx, `SELECT GET_LOCK(?, 60)`, migrationLock).Scan(&got); err != nil {
+		return fmt.Errorf("take migration lock: %w", err)
+	}
+	if !got.Valid || got.Int64 != 1 {
+		return errors.New("take migration lock: another node held it for 60s; is a migration stuck?")
+	}
+	defer func() {
+		_, _ = lockConn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, migrationLock)
+	}()
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectMySQL, db, sub,
+		goose.WithTableName("kronos_schema_migrations"),
+		goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return err
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		logger.InfoContext(ctx, "applied migration", "driver", "mysql", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	return nil
+}
+
+type dialect struct{}
+
+func (dialect) Name() string { return "mysql" }
+
+// IsUniqueViolation recognises ER_DUP_ENTRY (1062).
+func (dialect) IsUniqueViolation(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1062
+}
+
+// InsertIgnoreDuplicates skips rows whose key is taken. Unlike INSERT IGNORE
+// it turns no other error into a warning.
+func (dialect) InsertIgnoreDuplicates(keyColumn string) string {
+	return "ON DUPLICATE KEY UPDATE " + keyColumn + " = " + keyColumn
+}
+
+var _ store.Store = (*Store)(nil)

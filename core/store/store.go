@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/shiyu-coder/kronos/core"
+)
+
+// Sentinel errors. Drivers wrap them with what was being done, so match them
+// with errors.Is.
+var (
+	// ErrNotFound: the namespace, task or execution does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrAlreadyExists: a unique name or execution key is taken.
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrConflict: the value changed since it was read (version mismatch) or
+	// is in a state that forbids the change.
+	ErrConflict = errors.New("conflict")
+	// ErrNotEmpty: a namespace still holds tasks.
+	ErrNotEmpty = errors.New("not empty")
+)
+
+// Limits on list calls.
+const (
+	// DefaultPageSize is the page size of a list call that asks for none.
+	DefaultPageSize = 50
+	// MaxPageSize is the largest page a list call returns.
+	MaxPageSize = 1000
+)
+
+// Store is everything Kronos keeps. Implementations are safe for concurrent
+// use. Methods that change one value check its version in the same
+// statement that changes it, never by reading first.
+type Store interface {
+	// Driver names the driver, "sqlite" or "mysql".
+	Driver() string
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+
+	// NamespaceCreate stores a new namespace with version 1.
+	NamespaceCreate(ctx context.Context, ns core.Namespace) (core.Namespace, error)
+	// NamespaceGet returns the namespace called name.
+	NamespaceGet(ctx context.Context, name string) (core.Namespace, error)
+	// NamespaceList returns every namespace, ordered by name.
+	NamespaceList(ctx context.Context) ([]core.Namespace, error)
+	// NamespaceUpdate replaces the namespace's fields if its stored version
+	// is ns.Version, and returns it with the next version.
+	NamespaceUpdate(ctx context.Context, ns core.Namespace) (core.Namespace, error)
+	// NamespaceDelete deletes an empty namespace; ErrNotEmpty while it
+	// holds tasks.
+	NamespaceDelete(ctx context.Context, name string) error
+
+	// TaskCreate stores a new task with a new ID and version 1. The
+	// namespace must exist and the name must be free in it.
+	TaskCreate(ctx context.Context, t core.Task) (core.Task, error)
+	// TaskGetByName returns the task called name in namespace.
+	TaskGetByName(ctx context.Context, namespace, name string) (core.Task, error)
+	// TaskGetByID returns the task with the ID.
+	TaskGetByID(ctx context.Context, id string) (core.Task, error)
+	// TaskList returns one page of a namespace's tasks, ordered by name.
+	TaskList(ctx context.Context, p TaskListParams) (TaskPage, error)
+	// TaskUpdate replaces the task with t.ID if its stored version is
+	// t.Version, and returns it with the next version. A rename to a taken
+	// name fails with ErrAlreadyExists.
+	TaskUpdate(ctx context.Context, t core.Task) (core.Task, error)
+	// TaskDelete deletes a task (and, through ExecutionDeleteBefore later,
+	// its history is left to retention).
+	TaskDelete(ctx context.Context, p TaskDeleteParams) error
+
+	// ExecutionClaim inserts the executions whose key (task, scheduled
+	// instant, attempt, manual or scheduled) is still free, in one
+	// transaction, and returns those it inserted with their IDs; the others
+	// were claimed before (by this or another node) and are left alone.
+	ExecutionClaim(ctx context.Context, execs []core.Execution) ([]core.Execution, error)
+	// ExecutionGet returns the execution with the ID.
+	ExecutionGet(ctx context.Context, id string) (core.Execution, error)
+	// ExecutionList returns one page of executions, newest instant first.
+	ExecutionList(ctx context.Context, p ExecutionListParams) (ExecutionPage, error)
+	// ExecutionUpdate changes an execution's status and result fields, only
+	// if its status is one of p.From; otherwise ErrConflict.
+	ExecutionUpdate(ctx context.Context, p ExecutionUpdateParams) (core.Execution, error)
+	// ExecutionDeleteBefore deletes final executions that finished before
+	// p.Before, with their log lines, and returns how many it deleted.
+	ExecutionDeleteBefore(ctx context.Context, p ExecutionDeleteBeforeParams) (int64, error)
+
+	// LogAppend stores log lines in batches. (ExecutionID, Seq) is unique.
+	LogAppend(ctx context.Context, lines []core.LogLine) error
+	// LogList returns an execution's lines with Seq > p.AfterSeq, in order.
+	LogList(ctx context.Context, p LogListParams) ([]core.LogLine, error)
+}
+
+// TaskListParams filters and pages TaskList.
+type TaskListParams struct {
+	// Namespace to list. Required.
+	Namespace string
+	// Selector keeps tasks whose labels match.
+	Selector core.LabelSelector
+	// Text keeps tasks whose name or description contains it, ignoring
+	// ASCII case.
+	Text string
+	// Executor keeps tasks of this executor type.
+	Executor string
+	// Paused, when set, keeps only paused (true) or active (false) tasks.
+	Paused *bool
+	// Cursor continues a listing from TaskPage.NextCursor.
+	Cursor string
+	// Limit is the page size. Defaults to DefaultPageSize; at most
+	// MaxPageSize.
+	Limit int
+}
+
+// TaskPage is one page of tasks.
+type TaskPage struct {
+	Tasks []core.Task
+	// NextCursor fetches the next page; empty on the last page.
+	NextCursor string
+}
+
+// TaskDeleteParams names the task to delete.
+type TaskDeleteParams struct {
+	Namespace string
+	Name      string
+	// Version, when not 0, must be the stored version or ErrConflict.
+	Version int64
+}
+
+// ExecutionListParams filters and pages ExecutionList.
+type ExecutionListParams struct {
+	// Namespace to list. Required.
+	Namespace string
+	// TaskID keeps one task's executions.
+	TaskID string
+	// Statuses keeps executions in any of these statuses.
+	Statuses []core.ExecutionStatus
+	// From keeps executions scheduled at or after it.
+	From time.Time
+	// To keeps executions scheduled before it.
+	To time.Time
+	// Cursor continues a listing from ExecutionPage.NextCursor.
+	Cursor string
+	// Limit is the page size. Defaults to DefaultPageSize; at most
+	// MaxPageSize.
+	Limit int
+}
+
+// ExecutionPage is one page of executions.
+type ExecutionPage struct {
+	Executions []core.Execution
+	// NextCursor fetches the next page; empty on the last page.
+	NextCursor string
+}
+
+// ExecutionUpdateParams changes one execution. Zero fields are left as
+// they are.
+type ExecutionUpdateParams struct {
+	ID string
+	// From lists the statuses the execution may be in for the change to
+	// apply. Required.
+	From []core.ExecutionStatus
+	// Status is the new status. Required.
+	Status     core.ExecutionStatus
+	Node       string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Output     string
+	Error      string
+	Reason     string
+}
+
+// ExecutionDeleteBeforeParams selects executions for retention.
+type ExecutionDeleteBeforeParams struct {
+	// Namespace, when set, limits the deletion to one namespace.
+	Namespace string
+	// Before deletes final executions that finished before it. Required.
+	Before time.Time
+	// BatchSize is how many executions one transaction deletes. Defaults
+	// to 500.
+	BatchSize int
+}
+
+// LogListParams pages LogList.
+type LogListParams struct {
+	ExecutionID string
+	// AfterSeq returns lines after this sequence number; 0 from the start.
+	AfterSeq int64
+	// Limit is the page size. Defaults to DefaultPageSize; at most
+	// MaxPageSize.
+	Limit int
+}
+
+// PageLimit returns the effective page size for a requested limit.
+func PageLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return DefaultPageSize
+	case limit > MaxPageSize:
+		return MaxPageSize
+	}
+	return limit
+}

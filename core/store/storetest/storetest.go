@@ -1,0 +1,742 @@
+// Package storetest is the conformance suite every store.Store driver runs:
+// the same cases, the same expectations, whatever the database. A driver's
+// test calls Exercise with a function that returns a fresh, empty store.
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shiyu-coder/kronos/core"
+	"github.com/shiyu-coder/kronos/core/store"
+)
+
+// NewStore returns a fresh store, with only the default namespace, that the
+// test may use alone. It registers its own cleanup.
+type NewStore func(t *testing.T) store.Store
+
+// Exercise runs every conformance case against stores made by newStore.
+// Cases run in parallel, each on its own store.
+func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
+	t.Helper()
+	cases := []struct {
+		name string
+		run  func(ctx context.Context, t *testing.T, s store.Store)
+	}{
+		{"ping", testPing},
+		{"namespace crud", testNamespaceCRUD},
+		{"namespace delete refused while not empty", testNamespaceDeleteNotEmpty},
+		{"task crud round-trips every field", testTaskCRUD},
+		{"task defaults are applied", testTaskDefaults},
+		{"task names are unique per namespace", testTaskUniqueNames},
+		{"task create in unknown namespace", testTaskUnknownNamespace},
+		{"task invalid is refused and not stored", testTaskInvalid},
+		{"task update with stale version conflicts", testTaskOptimisticConflict},
+		{"task concurrent updates: exactly one wins", testTaskConcurrentUpdates},
+		{"task delete checks version", testTaskDeleteVersion},
+		{"task list pages by name", testTaskListPaging},
+		{"task list filters by label selector", testTaskListSelector},
+		{"task list filters by text, executor and paused", testTaskListText},
+		{"execution claim is unique per task and instant", testExecutionClaimUnique},
+		{"execution claim races: each instant once", testExecutionClaimRace},
+		{"execution claim large batch", testExecutionClaimLargeBatch},
+		{"execution update is conditional on status", testExecutionUpdate},
+		{"execution list filters and pages", testExecutionList},
+		{"log lines batch insert and page", testLogAppend},
+		{"log lines are cleaned and cut", testLogClean},
+		{"retention deletes old final executions and their logs", testRetention},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(ctx, t, newStore(t))
+		})
+	}
+}
+
+func testPing(ctx context.Context, t *testing.T, s store.Store) {
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	if d := s.Driver(); d != "sqlite" && d != "mysql" {
+		t.Fatalf("Driver() = %q", d)
+	}
+}
+
+// ok turns a (value, error) result into a function that fails the test on
+// the error and returns the value: got := ok(s.TaskGetByID(ctx, id))(t).
+func ok[T any](v T, err error) func(t *testing.T) T {
+	return func(t *testing.T) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return v
+	}
+}
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+}
+
+func wantErr(t *testing.T, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Fatalf("error = %v, want %v", err, target)
+	}
+}
+
+func testNamespaceCRUD(ctx context.Context, t *testing.T, s store.Store) {
+	def := ok(s.NamespaceGet(ctx, core.DefaultNamespace))(t)
+	if def.Version != 1 {
+		t.Fatalf("default namespace version = %d, want 1", def.Version)
+	}
+	ns := ok(s.NamespaceCreate(ctx, core.Namespace{Name: "payments", Description: "Team Zahlungsverkehr ✓"}))(t)
+	if ns.Version != 1 || ns.CreatedAt.IsZero() {
+		t.Fatalf("created namespace = %+v", ns)
+	}
+	_, err := s.NamespaceCreate(ctx, core.Namespace{Name: "payments"})
+	wantErr(t, err, store.ErrAlreadyExists)
+	_, err = s.NamespaceCreate(ctx, core.Namespace{Name: "Bad Name"})
+	if !core.IsValidation(err) {
+		t.Fatalf("invalid name: error = %v, want a validation error", err)
+	}
+	got := ok(s.NamespaceGet(ctx, "payments"))(t)
+	if got.Description != "Team Zahlungsverkehr ✓" || !got.CreatedAt.Equal(ns.CreatedAt) {
+		t.Fatalf("got %+v, want %+v", got, ns)
+	}
+	_, err = s.NamespaceGet(ctx, "nope")
+	wantErr(t, err, store.ErrNotFound)
+
+	list := ok(s.NamespaceList(ctx))(t)
+	names := make([]string, len(list))
+	for i, n := range list {
+		names[i] = n.Name
+	}
+	if !slices.Equal(names, []string{"default", "payments"}) {
+		t.Fatalf("list = %v", names)
+	}
+
+	got.Description = "changed"
+	upd := ok(s.NamespaceUpdate(ctx, got))(t)
+	if upd.Version != 2 || upd.Description != "changed" {
+		t.Fatalf("updated = %+v", upd)
+	}
+	_, err = s.NamespaceUpdate(ctx, got) // still version 1
+	wantErr(t, err, store.ErrConflict)
+	_, err = s.NamespaceUpdate(ctx, core.Namespace{Name: "ghost", Version: 1})
+	wantErr(t, err, store.ErrNotFound)
+
+	if err := s.NamespaceDelete(ctx, "payments"); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	wantErr(t, s.NamespaceDelete(ctx, "payments"), store.ErrNotFound)
+}
+
+func testNamespaceDeleteNotEmpty(ctx context.Context, t *testing.T, s store.Store) {
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-a"}))(t)
+	ok(s.TaskCreate(ctx, core.Task{Namespace: "team-a", Name: "job", Executor: "http"}))(t)
+	wantErr(t, s.NamespaceDelete(ctx, "team-a"), store.ErrNotEmpty)
+	noErr(t, s.TaskDelete(ctx, store.TaskDeleteParams{Namespace: "team-a", Name: "job"}))
+	noErr(t, s.NamespaceDelete(ctx, "team-a"))
+}
+
+// fullTask sets every field to a non-default value.
+func fullTask(name string) core.Task {
+	return core.Task{
+		Namespace:   core.DefaultNamespace,
+		Name:        name,
+		Description: "Nightly backup of the orders database — 夜间备份",
+		Labels:      map[string]string{"team": "payments", "env": "prod", "kronos.dev/tier": "gold"},
+		Schedule:    "0 2 * * *",
+		TimeZone:    "Europe/Berlin",
+		Executor:    "http",
+		Config:      json.RawMessage(`{"method":"POST","url":"https://backup.example.com/v1/backup","headers":{"Authorization":"Bearer x"}}`),
+		Timeout:     90 * time.Second,
+		Retry: core.RetryPolicy{
+			MaxAttempts: 5, InitialBackoff: 2 * time.Second, MaxBackoff: time.Minute, Multiplier: 3, Jitter: 0.5,
+		},
+		Concurrency:  core.ConcurrencyForbid,
+		Misfire:      core.MisfireCatchUp,
+		CatchUpLimit: 7,
+		Paused:       true,
+		StartAt:      time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		EndAt:        time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+}
+
+// sameTask compares the fields a caller sets, plus ID and version.
+func sameTask(t *testing.T, got, want core.Task) {
+	t.Helper()
+	var gc, wc any
+	if err := json.Unmarshal(got.Config, &gc); err != nil {
+		t.Fatalf("stored config is not JSON: %v", err)
+	}
+	if err := json.Unmarshal(want.Config, &wc); err != nil {
+		t.Fatalf("want config is not JSON: %v", err)
+	}
+	got.Config, want.Config = nil, nil
+	if fmt.Sprint(gc) != fmt.Sprint(wc) {
+		t.Errorf("config = %v, want %v", gc, wc)
+	}
+	if got.CreatedAt.IsZero() || got.UpdatedAt.IsZero() {
+		t.Errorf("timestamps not set: %+v", got)
+	}
+	got.CreatedAt, got.UpdatedAt, want.CreatedAt, want.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if string(gj) != string(wj) {
+		t.Errorf("task differs:\n got  %s\n want %s", gj, wj)
+	}
+}
+
+func testTaskCRUD(ctx context.Context, t *testing.T, s store.Store) {
+	in := fullTask("orders_backup")
+	created := ok(s.TaskCreate(ctx, in))(t)
+	if created.ID == "" || created.Version != 1 {
+		t.Fatalf("created = %+v", created)
+	}
+	want := in
+	want.ID, want.Version = created.ID, 1
+	sameTask(t, created, want)
+	sameTask(t, ok(s.TaskGetByName(ctx, core.DefaultNamespace, "orders_backup"))(t), want)
+	sameTask(t, ok(s.TaskGetByID(ctx, created.ID))(t), want)
+
+	upd := created
+	upd.Name = "orders_backup_v2"
+	upd.Labels = map[string]string{"team": "core"}
+	upd.Schedule = "@every 30s"
+	upd.Paused = false
+	upd.EndAt = time.Time{}
+	got := ok(s.TaskUpdate(ctx, upd))(t)
+	want = upd
+	want.Version = 2
+	sameTask(t, got, want)
+	if !got.UpdatedAt.After(created.UpdatedAt) && !got.UpdatedAt.Equal(created.UpdatedAt) {
+		t.Errorf("updated_at went back: %v < %v", got.UpdatedAt, created.UpdatedAt)
+	}
+	_, err := s.TaskGetByName(ctx, core.DefaultNamespace, "orders_backup")
+	wantErr(t, err, store.ErrNotFound)
+	// The label index follows the update.
+	page := ok(s.TaskList(ctx, store.TaskListParams{Namespace: core.DefaultNamespace, Selector: core.LabelSelector{{Key: "team", Op: core.OpEquals, Value: "payments"}}}))(t)
+	if len(page.Tasks) != 0 {
+		t.Errorf("old label still matches: %v", page.Tasks)
+	}
+
+	noErr(t, s.TaskDelete(ctx, store.TaskDeleteParams{Namespace: core.DefaultNamespace, Name: "orders_backup_v2"}))
+	_, err = s.TaskGetByID(ctx, created.ID)
+	wantErr(t, err, store.ErrNotFound)
+	wantErr(t, s.TaskDelete(ctx, store.TaskDeleteParams{Namespace: core.DefaultNamespace, Name: "orders_backup_v2"}), store.ErrNotFound)
+	_, err = s.TaskUpdate(ctx, got)
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func testTaskDefaults(ctx context.Context, t *testing.T, s store.Store) {
+	got := ok(s.TaskCreate(ctx, core.Task{Name: "daily_backup", Schedule: "0 2 * * *", Executor: "http"}))(t)
+	switch {
+	case got.Namespace != core.DefaultNamespace, got.TimeZone != "UTC", string(got.Config) != "{}",
+		got.Timeout != core.DefaultTimeout, got.Concurrency != core.ConcurrencyAllow, got.Misfire != core.MisfireRunOnce,
+		got.Retry.MaxAttempts != 1, got.CatchUpLimit != core.DefaultCatchUpLimit:
+		t.Fatalf("defaults not applied: %+v", got)
+	}
+	sameTask(t, ok(s.TaskGetByID(ctx, got.ID))(t), got)
+}
+
+func testTaskUniqueNames(ctx context.Context, t *testing.T, s store.Store) {
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "other"}))(t)
+	a := ok(s.TaskCreate(ctx, core.Task{Name: "report", Executor: "http"}))(t)
+	ok(s.TaskCreate(ctx, core.Task{Namespace: "other", Name: "report", Executor: "http"}))(t)
+	_, err := s.TaskCreate(ctx, core.Task{Name: "report", Executor: "http"})
+	wantErr(t, err, store.ErrAlreadyExists)
+	b := ok(s.TaskCreate(ctx, core.Task{Name: "report2", Executor: "http"}))(t)
+	b.Name = a.Name
+	_, err = s.TaskUpdate(ctx, b)
+	wantErr(t, err, store.ErrAlreadyExists)
+	// Names compare exactly; the validator keeps them lower-case, so
+	// "Report" never reaches the store.
+	_, err = s.TaskCreate(ctx, core.Task{Name: "Report", Executor: "http"})
+	if !core.IsValidation(err) {
+		t.Fatalf("upper-case name: error = %v, want a validation error", err)
+	}
+}
+
+func testTaskUnknownNamespace(ctx context.Context, t *testing.T, s store.Store) {
+	_, err := s.TaskCreate(ctx, core.Task{Namespace: "ghost", Name: "x", Executor: "http"})
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func testTaskInvalid(ctx context.Context, t *testing.T, s store.Store) {
+	_, err := s.TaskCreate(ctx, core.Task{Name: "bad", Schedule: "61 * * * *", Executor: "http"})
+	var ve *core.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("error = %v, want a ValidationError", err)
+	}
+	if ve.Fields[0].Field != "schedule" {
+		t.Fatalf("field = %q, want schedule (error %v)", ve.Fields[0].Field, err)
+	}
+	_, err = s.TaskGetByName(ctx, core.DefaultNamespace, "bad")
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func testTaskOptimisticConflict(ctx context.Context, t *testing.T, s store.Store) {
+	orig := ok(s.TaskCreate(ctx, core.Task{Name: "t", Executor: "http"}))(t)
+	alice, bob := orig, orig
+	alice.Description = "alice"
+	bob.Description = "bob"
+	ok(s.TaskUpdate(ctx, alice))(t)
+	_, err := s.TaskUpdate(ctx, bob)
+	wantErr(t, err, store.ErrConflict)
+	if !strings.Contains(err.Error(), "version 2") {
+		t.Errorf("conflict error should name the current version: %v", err)
+	}
+	if got := ok(s.TaskGetByID(ctx, orig.ID))(t); got.Description != "alice" || got.Version != 2 {
+		t.Fatalf("after conflict: %+v", got)
+	}
+}
+
+func testTaskConcurrentUpdates(ctx context.Context, t *testing.T, s store.Store) {
+	orig := ok(s.TaskCreate(ctx, core.Task{Name: "hot", Executor: "http"}))(t)
+	const writers = 8
+	var wg sync.WaitGroup
+	errs := make([]error, writers)
+	for i := range writers {
+		wg.Go(func() {
+			u := orig
+			u.Description = fmt.Sprintf("writer %d", i)
+			_, errs[i] = s.TaskUpdate(ctx, u)
+		})
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d writers won, want exactly 1", wins)
+	}
+	if got := ok(s.TaskGetByID(ctx, orig.ID))(t); got.Version != 2 {
+		t.Fatalf("version = %d, want 2", got.Version)
+	}
+}
+
+func testTaskDeleteVersion(ctx context.Context, t *testing.T, s store.Store) {
+	orig := ok(s.TaskCreate(ctx, core.Task{Name: "t", Executor: "http"}))(t)
+	ok(s.TaskUpdate(ctx, orig))(t)
+	wantErr(t, s.TaskDelete(ctx, store.TaskDeleteParams{Namespace: orig.Namespace, Name: "t", Version: 1}), store.ErrConflict)
+	noErr(t, s.TaskDelete(ctx, store.TaskDeleteParams{Namespace: orig.Namespace, Name: "t", Version: 2}))
+}
+
+func testTaskListPaging(ctx context.Context, t *testing.T, s store.Store) {
+	var want []string
+	for i := range 25 {
+		name := fmt.Sprintf("task-%02d", 24-i)
+		ok(s.TaskCreate(ctx, core.Task{Name: name, Executor: "http"}))(t)
+		want = append(want, name)
+	}
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "other"}))(t)
+	ok(s.TaskCreate(ctx, core.Task{Namespace: "other", Name: "task-99", Executor: "http"}))(t)
+	slices.Sort(want)
+	var got []string
+	cursor, pages := "", 0
+	for {
+		page := ok(s.TaskList(ctx, store.TaskListParams{Namespace: core.DefaultNamespace, Limit: 10, Cursor: cursor}))(t)
+		pages++
+		for _, tk := range page.Tasks {
+			got = append(got, tk.Name)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if pages != 3 || !slices.Equal(got, want) {
+		t.Fatalf("pages=%d got %v, want %v", pages, got, want)
+	}
+	_, err := s.TaskList(ctx, store.TaskListParams{Namespace: core.DefaultNamespace, Cursor: "!!not-a-cursor"})
+	if !core.IsValidation(err) {
+		t.Fatalf("bad cursor: error = %v, want a field error", err)
+	}
+}
+
+func listNames(ctx context.Context, t *testing.T, s store.Store, p store.TaskListParams) []string {
+	t.Helper()
+	p.Namespace = core.DefaultNamespace
+	page := ok(s.TaskList(ctx, p))(t)
+	names := []string{}
+	for _, tk := range page.Tasks {
+		names = append(names, tk.Name)
+	}
+	return names
+}
+
+func testTaskListSelector(ctx context.Context, t *testing.T, s store.Store) {
+	for _, tk := range []core.Task{
+		{Name: "a", Labels: map[string]string{"env": "prod", "team": "pay"}},
+		{Name: "b", Labels: map[string]string{"env": "dev", "team": "pay"}},
+		{Name: "c", Labels: map[string]string{"env": "prod"}},
+		{Name: "d"},
+	} {
+		tk.Executor = "http"
+		ok(s.TaskCreate(ctx, tk))(t)
+	}
+	for _, c := range []struct{ sel, want string }{
+		{"", "a,b,c,d"},
+		{"env=prod", "a,c"},
+		{"env==prod,team=pay", "a"},
+		{"env!=prod", "b,d"},
+		{"team", "a,b"},
+		{"!team", "c,d"},
+		{"env=staging", ""},
+	} {
+		sel, err := core.ParseLabelSelector(c.sel)
+		if err != nil {
+			t.Fatalf("parse %q: %v", c.sel, err)
+		}
+		if got := strings.Join(listNames(ctx, t, s, store.TaskListParams{Selector: sel}), ","); got != c.want {
+			t.Errorf("selector %q: got %q, want %q", c.sel, got, c.want)
+		}
+	}
+}
+
+func testTaskListText(ctx context.Context, t *testing.T, s store.Store) {
+	for _, tk := range []core.Task{
+		{Name: "daily_backup", Description: "Backs up ORDERS", Executor: "http"},
+		{Name: "weekly_report", Description: "50% of the KPIs", Executor: "script", Paused: true},
+		{Name: "cleanup", Description: "removes tmp_files", Executor: "http"},
+	} {
+		ok(s.TaskCreate(ctx, tk))(t)
+	}
+	paused, active := true, false
+	for _, c := range []struct {
+		name string
+		p    store.TaskListParams
+		want string
+	}{
+		{"name substring", store.TaskListParams{Text: "backup"}, "daily_backup"},
+		{"description ignores case", store.TaskListParams{Text: "orders"}, "daily_backup"},
+		{"percent is literal", store.TaskListParams{Text: "50%"}, "weekly_report"},
+		{"underscore is literal", store.TaskListParams{Text: "p_f"}, "cleanup"},
+		{"no match", store.TaskListParams{Text: "zzz"}, ""},
+		{"executor", store.TaskListParams{Executor: "http"}, "cleanup,daily_backup"},
+		{"paused", store.TaskListParams{Paused: &paused}, "weekly_report"},
+		{"active", store.TaskListParams{Paused: &active}, "cleanup,daily_backup"},
+		{"combined", store.TaskListParams{Executor: "http", Text: "up"}, "cleanup,daily_backup"},
+	} {
+		if got := strings.Join(listNames(ctx, t, s, c.p), ","); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+func claimFor(task core.Task, at time.Time, trigger core.TriggerKind, attempt int) core.Execution {
+	return core.Execution{
+		Namespace: task.Namespace, TaskID: task.ID, TaskName: task.Name, ScheduledAt: at,
+		Trigger: trigger, Attempt: attempt, Node: "node-1", FencingToken: 7,
+	}
+}
+
+var t0 = time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
+
+func testExecutionClaimUnique(ctx context.Context, t *testing.T, s store.Store) {
+	task := ok(s.TaskCreate(ctx, core.Task{Name: "job", Executor: "http"}))(t)
+	first := ok(s.ExecutionClaim(ctx, []core.Execution{
+		claimFor(task, t0, core.TriggerSchedule, 1),
+		claimFor(task, t0.Add(time.Second), core.TriggerSchedule, 1),
+	}))(t)
+	if len(first) != 2 || first[0].ID == "" || first[0].Status != core.StatusPending {
+		t.Fatalf("first claim = %+v", first)
+	}
+	again := ok(s.ExecutionClaim(ctx, []core.Execution{
+		claimFor(task, t0, core.TriggerSchedule, 1),                    // taken
+		claimFor(task, t0.Add(time.Second), core.TriggerCatchUp, 1),    // same instant, caught up: taken
+		claimFor(task, t0.Add(2*time.Second), core.TriggerSchedule, 1), // new
+		claimFor(task, t0, core.TriggerSchedule, 2),                    // retry attempt: new
+		claimFor(task, t0, core.TriggerManual, 1),                      // manual run at the same ms: new
+	}))(t)
+	var got []string
+	for _, e := range again {
+		got = append(got, fmt.Sprintf("%s/%d/%s", e.ScheduledAt.Format("15:04:05"), e.Attempt, e.Trigger))
+	}
+	want := []string{"02:00:02/1/schedule", "02:00:00/2/schedule", "02:00:00/1/manual"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("second claim inserted %v, want %v", got, want)
+	}
+	e := ok(s.ExecutionGet(ctx, first[0].ID))(t)
+	if !e.ScheduledAt.Equal(t0) || e.FencingToken != 7 || e.Node != "node-1" || e.TaskName != "job" || e.Status != core.StatusPending {
+		t.Fatalf("stored execution = %+v", e)
+	}
+	_, err := s.ExecutionGet(ctx, "00000000-0000-0000-0000-000000000000")
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.ExecutionClaim(ctx, []core.Execution{{TaskID: task.ID}})
+	if !core.IsValidation(err) {
+		t.Fatalf("invalid claim: error = %v, want a field error", err)
+	}
+}
+
+func testExecutionClaimRace(ctx context.Context, t *testing.T, s store.Store) {
+	task := ok(s.TaskCreate(ctx, core.Task{Name: "job", Executor: "http"}))(t)
+	const nodes, instants = 4, 50
+	var mu sync.Mutex
+	claimed := map[time.Time]int{}
+	var wg sync.WaitGroup
+	for n := range nodes {
+		wg.Go(func() {
+			batch := make([]core.Execution, instants)
+			for i := range instants {
+				// Each node walks the instants in another order.
+				batch[i] = claimFor(task, t0.Add(time.Duration((i*(n+1))%instants)*time.Second), core.TriggerSchedule, 1)
+			}
+			got, err := s.ExecutionClaim(ctx, batch)
+			if err != nil {
+				t.Errorf("node %d: %v", n, err)
+				return
+			}
+			mu.Lock()
+			for _, e := range got {
+				claimed[e.ScheduledAt]++
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(claimed) != instants {
+		t.Fatalf("%d instants claimed, want %d", len(claimed), instants)
+	}
+	for at, n := range claimed {
+		if n != 1 {
+			t.Errorf("instant %v claimed %d times", at, n)
+		}
+	}
+}
+
+func testExecutionClaimLargeBatch(ctx context.Context, t *testing.T, s store.Store) {
+	task := ok(s.TaskCreate(ctx, core.Task{Name: "job", Executor: "http"}))(t)
+	batch := make([]core.Execution, 1234)
+	for i := range batch {
+		batch[i] = claimFor(task, t0.Add(time.Duration(i)*time.Second), core.TriggerSchedule, 1)
+	}
+	if got := ok(s.ExecutionClaim(ctx, batch))(t); len(got) != len(batch) {
+		t.Fatalf("claimed %d, want %d", len(got), len(batch))
+	}
+	if got := ok(s.ExecutionClaim(ctx, batch))(t); len(got) != 0 {
+		t.Fatalf("re-claim inserted %d, want 0", len(got))
+	}
+}
+
+func testExecutionUpdate(ctx context.Context, t *testing.T, s store.Store) {
+	task := ok(s.TaskCreate(ctx, core.Task{Name: "job", Executor: "http"}))(t)
+	e := ok(s.ExecutionClaim(ctx, []core.Execution{claimFor(task, t0, core.TriggerSchedule, 1)}))(t)[0]
+	started := t0.Add(1500 * time.Microsecond)
+	run := ok(s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{
+		ID: e.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, Node: "node-2", StartedAt: started,
+	}))(t)
+	if run.Status != core.StatusRunning || run.Node != "node-2" || !run.StartedAt.Equal(started.Truncate(time.Millisecond)) {
+		t.Fatalf("running = %+v", run)
+	}
+	// A second starter loses.
+	_, err := s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{ID: e.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning})
+	wantErr(t, err, store.ErrConflict)
+	done := ok(s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{
+		ID: e.ID, From: []core.ExecutionStatus{core.StatusRunning}, Status: core.StatusSucceeded,
+		FinishedAt: t0.Add(2 * time.Second), Output: `{"status":200}`,
+	}))(t)
+	if done.Output != `{"status":200}` || done.Node != "node-2" || done.FinishedAt.IsZero() {
+		t.Fatalf("succeeded = %+v", done)
+	}
+	// Final states stay final.
+	_, err = s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{ID: e.ID, From: []core.ExecutionStatus{core.StatusPending, core.StatusRunning}, Status: core.StatusCanceled})
+	wantErr(t, err, store.ErrConflict)
+	_, err = s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{ID: "00000000-0000-0000-0000-000000000000", From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning})
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{ID: e.ID, From: []core.ExecutionStatus{core.StatusRunning}, Status: "exploded"})
+	if !core.IsValidation(err) {
+		t.Fatalf("bad status: error = %v", err)
+	}
+}
+
+func testExecutionList(ctx context.Context, t *testing.T, s store.Store) {
+	a := ok(s.TaskCreate(ctx, core.Task{Name: "a", Executor: "http"}))(t)
+	b := ok(s.TaskCreate(ctx, core.Task{Name: "b", Executor: "http"}))(t)
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "other"}))(t)
+	o := ok(s.TaskCreate(ctx, core.Task{Namespace: "other", Name: "a", Executor: "http"}))(t)
+	var batch []core.Execution
+	for i := range 12 {
+		batch = append(batch, claimFor(a, t0.Add(time.Duration(i)*time.Minute), core.TriggerSchedule, 1))
+	}
+	for i := range 3 {
+		batch = append(batch, claimFor(b, t0.Add(time.Duration(i)*time.Minute), core.TriggerSchedule, 1))
+	}
+	batch = append(batch, claimFor(o, t0, core.TriggerSchedule, 1))
+	claimed := ok(s.ExecutionClaim(ctx, batch))(t)
+	for _, e := range claimed[:4] { // a's first four instants fail
+		ok(s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{ID: e.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusFailed, FinishedAt: t0, Error: "boom"}))(t)
+	}
+
+	all := ok(s.ExecutionList(ctx, store.ExecutionListParams{Namespace: core.DefaultNamespace, Limit: 1000}))(t)
+	if len(all.Executions) != 15 || all.NextCursor != "" {
+		t.Fatalf("listed %d (cursor %q), want 15 in the default namespace", len(all.Executions), all.NextCursor)
+	}
+	for i := 1; i < len(all.Executions); i++ {
+		if all.Executions[i].ScheduledAt.After(all.Executions[i-1].ScheduledAt) {
+			t.Fatalf("not newest first at %d", i)
+		}
+	}
+	// Paging over a's executions, 5 at a time, sees each once.
+	seen := map[string]bool{}
+	cursor := ""
+	for range 10 {
+		page := ok(s.ExecutionList(ctx, store.ExecutionListParams{Namespace: core.DefaultNamespace, TaskID: a.ID, Limit: 5, Cursor: cursor}))(t)
+		for _, e := range page.Executions {
+			if seen[e.ID] || e.TaskID != a.ID {
+				t.Fatalf("execution %s repeated or of another task", e.ID)
+			}
+			seen[e.ID] = true
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(seen) != 12 {
+		t.Fatalf("paging saw %d, want 12", len(seen))
+	}
+	failed := ok(s.ExecutionList(ctx, store.ExecutionListParams{Namespace: core.DefaultNamespace, Statuses: []core.ExecutionStatus{core.StatusFailed}}))(t)
+	if len(failed.Executions) != 4 {
+		t.Fatalf("failed = %d, want 4", len(failed.Executions))
+	}
+	window := ok(s.ExecutionList(ctx, store.ExecutionListParams{Namespace: core.DefaultNamespace, TaskID: a.ID, From: t0.Add(2 * time.Minute), To: t0.Add(5 * time.Minute)}))(t)
+	if len(window.Executions) != 3 || !window.Executions[0].ScheduledAt.Equal(t0.Add(4*time.Minute)) {
+		t.Fatalf("window = %+v", window.Executions)
+	}
+	mixed := ok(s.ExecutionList(ctx, store.ExecutionListParams{Namespace: core.DefaultNamespace, Statuses: []core.ExecutionStatus{core.StatusFailed, core.StatusPending}, From: t0.Add(3 * time.Minute)}))(t)
+	if len(mixed.Executions) != 9 {
+		t.Fatalf("failed|pending from 02:03 = %d, want 9", len(mixed.Executions))
+	}
+	other := ok(s.ExecutionList(ctx, store.ExecutionListParams{Namespace: "other"}))(t)
+	if len(other.Executions) != 1 || other.Executions[0].TaskID != o.ID {
+		t.Fatalf("other namespace = %+v", other.Executions)
+	}
+	_, err := s.ExecutionList(ctx, store.ExecutionListParams{Namespace: core.DefaultNamespace, Cursor: "garbage"})
+	if !core.IsValidation(err) {
+		t.Fatalf("bad cursor: error = %v", err)
+	}
+}
+
+func testLogAppend(ctx context.Context, t *testing.T, s store.Store) {
+	task := ok(s.TaskCreate(ctx, core.Task{Name: "job", Executor: "http"}))(t)
+	e := ok(s.ExecutionClaim(ctx, []core.Execution{claimFor(task, t0, core.TriggerSchedule, 1)}))(t)[0]
+	lines := make([]core.LogLine, 1200)
+	for i := range lines {
+		lines[i] = core.LogLine{ExecutionID: e.ID, Seq: int64(i + 1), Time: t0.Add(time.Duration(i) * time.Millisecond), Level: "info", Message: fmt.Sprintf("line %d", i+1)}
+	}
+	noErr(t, s.LogAppend(ctx, lines))
+	var got []core.LogLine
+	after := int64(0)
+	for range 10 {
+		page := ok(s.LogList(ctx, store.LogListParams{ExecutionID: e.ID, AfterSeq: after, Limit: 500}))(t)
+		if len(page) == 0 {
+			break
+		}
+		got = append(got, page...)
+		after = page[len(page)-1].Seq
+	}
+	if len(got) != 1200 {
+		t.Fatalf("read back %d lines, want 1200", len(got))
+	}
+	for i, l := range got {
+		if l.Seq != int64(i+1) || l.Message != fmt.Sprintf("line %d", i+1) || !l.Time.Equal(lines[i].Time) || l.Level != "info" {
+			t.Fatalf("line %d = %+v", i, l)
+		}
+	}
+	// A batch with a taken sequence number is refused whole.
+	err := s.LogAppend(ctx, []core.LogLine{
+		{ExecutionID: e.ID, Seq: 1201, Time: t0, Level: "info", Message: "new"},
+		{ExecutionID: e.ID, Seq: 5, Time: t0, Level: "info", Message: "dup"},
+	})
+	wantErr(t, err, store.ErrAlreadyExists)
+	if page := ok(s.LogList(ctx, store.LogListParams{ExecutionID: e.ID, AfterSeq: 1200}))(t); len(page) != 0 {
+		t.Fatalf("partial batch stored: %+v", page)
+	}
+}
+
+func testLogClean(ctx context.Context, t *testing.T, s store.Store) {
+	long := strings.Repeat("é", 1000) // 2000 bytes
+	noErr(t, s.LogAppend(ctx, []core.LogLine{
+		{ExecutionID: "e1", Seq: 1, Time: t0, Level: "warn", Message: long},
+		{ExecutionID: "e1", Seq: 2, Time: t0, Level: "error", Message: "bad \xff byte"},
+	}))
+	got := ok(s.LogList(ctx, store.LogListParams{ExecutionID: "e1"}))(t)
+	if len(got) != 2 {
+		t.Fatalf("got %d lines", len(got))
+	}
+	if len(got[0].Message) > core.MaxLogLineBytes || !strings.HasPrefix(long, got[0].Message) || len(got[0].Message) < core.MaxLogLineBytes-4 {
+		t.Errorf("long line stored as %d bytes", len(got[0].Message))
+	}
+	if got[1].Message != "bad \uFFFD byte" {
+		t.Errorf("invalid UTF-8 stored as %q", got[1].Message)
+	}
+}
+
+func testRetention(ctx context.Context, t *testing.T, s store.Store) {
+	task := ok(s.TaskCreate(ctx, core.Task{Name: "job", Executor: "http"}))(t)
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "other"}))(t)
+	otherTask := ok(s.TaskCreate(ctx, core.Task{Namespace: "other", Name: "job", Executor: "http"}))(t)
+	var batch []core.Execution
+	for i := range 30 {
+		batch = append(batch, claimFor(task, t0.Add(time.Duration(i)*time.Hour), core.TriggerSchedule, 1))
+	}
+	batch = append(batch, claimFor(otherTask, t0, core.TriggerSchedule, 1))
+	claimed := ok(s.ExecutionClaim(ctx, batch))(t)
+	cutoff := t0.Add(20 * time.Hour)
+	for i, e := range claimed {
+		if i == 5 {
+			continue // still pending: never deleted, however old
+		}
+		ok(s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{ID: e.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusSucceeded, FinishedAt: e.ScheduledAt.Add(time.Minute)}))(t)
+		noErr(t, s.LogAppend(ctx, []core.LogLine{{ExecutionID: e.ID, Seq: 1, Time: e.ScheduledAt, Level: "info", Message: "hi"}}))
+	}
+	// Executions 0..19 finished before the cutoff; 5 is pending.
+	n := ok(s.ExecutionDeleteBefore(ctx, store.ExecutionDeleteBeforeParams{Namespace: core.DefaultNamespace, Before: cutoff, BatchSize: 4}))(t)
+	if n != 19 {
+		t.Fatalf("deleted %d, want 19", n)
+	}
+	left := ok(s.ExecutionList(ctx, store.ExecutionListParams{Namespace: core.DefaultNamespace, Limit: 100}))(t)
+	if len(left.Executions) != 11 {
+		t.Fatalf("%d left, want 11", len(left.Executions))
+	}
+	for _, e := range left.Executions {
+		if e.ScheduledAt.Before(cutoff.Add(-time.Hour)) && e.Status != core.StatusPending {
+			t.Errorf("old execution kept: %+v", e)
+		}
+	}
+	if lines := ok(s.LogList(ctx, store.LogListParams{ExecutionID: claimed[0].ID}))(t); len(lines) != 0 {
+		t.Errorf("logs of a deleted execution kept: %v", lines)
+	}
+	if lines := ok(s.LogList(ctx, store.LogListParams{ExecutionID: claimed[25].ID}))(t); len(lines) != 1 {
+		t.Errorf("logs of a kept execution deleted")
+	}
+	if o := ok(s.ExecutionList(ctx, store.ExecutionListParams{Namespace: "other"}))(t); len(o.Executions) != 1 {
+		t.Errorf("other namespace touched")
+	}
+	// Without a namespace, retention covers all of them.
+	if n := ok(s.ExecutionDeleteBefore(ctx, store.ExecutionDeleteBeforeParams{Before: cutoff}))(t); n != 1 {
+		t.Errorf("second pass deleted %d, want 1", n)
+	}
+}
