@@ -67,8 +67,10 @@ type Store interface {
 	// t.Version, and returns it with the next version. A rename to a taken
 	// name fails with ErrAlreadyExists.
 	TaskUpdate(ctx context.Context, t core.Task) (core.Task, error)
-	// TaskDelete deletes a task (and, through ExecutionDeleteBefore later,
-	// its history is left to retention).
+	// TaskDelete deletes a task and its labels. Its executions and logs
+	// stay, for the record, until retention (ExecutionDeleteBefore) removes
+	// them. A task cannot move between namespaces: TaskUpdate matches on
+	// (ID, namespace).
 	TaskDelete(ctx context.Context, p TaskDeleteParams) error
 
 	// ExecutionClaim inserts the executions whose key (task, scheduled

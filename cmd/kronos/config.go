@@ -1,0 +1,418 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/env/v2"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/providers/posflag"
+	"github.com/knadh/koanf/v2"
+	"github.com/spf13/pflag"
+
+	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
+	"github.com/shiyu-coder/kronos/cmd/kronos/internal/storeurl"
+)
+
+// envPrefix starts the environment variable of every server setting:
+// --data-dir is KRONOS_DATA_DIR.
+const envPrefix = "KRONOS_"
+
+// Names of the server settings. Each is a flag (--addr), an environment
+// variable (KRONOS_ADDR) and a config file key (addr).
+const (
+	keyAddr            = "addr"
+	keyDataDir         = "data-dir"
+	keyStore           = "store"
+	keyRedis           = "redis"
+	keyNodeID          = "node-id"
+	keyLogLevel        = "log-level"
+	keyLogFormat       = "log-format"
+	keyShutdownTimeout = "shutdown-timeout"
+	// keyConfig names the config file; it is a flag and an environment
+	// variable, not a key in the file.
+	keyConfig = "config"
+)
+
+// Defaults of the server settings.
+const (
+	defaultAddr            = ":8080"
+	defaultDataDir         = "./kronos-data"
+	defaultLogLevel        = "info"
+	defaultLogFormat       = "text"
+	defaultShutdownTimeout = 30 * time.Second
+)
+
+// fileKeys are the keys a config file may set.
+var fileKeys = []string{
+	keyAddr, keyDataDir, keyStore, keyRedis, keyNodeID,
+	keyLogLevel, keyLogFormat, keyShutdownTimeout,
+}
+
+// Config is the validated configuration of kronos server.
+type Config struct {
+	// Addr is the HTTP listen address, host:port. Defaults to ":8080".
+	Addr string
+	// DataDir holds the lock, the node ID and the embedded store. Defaults
+	// to "./kronos-data".
+	DataDir string
+	// Store is the parsed --store. Defaults to SQLite in DataDir.
+	Store storeurl.Target
+	// Redis are the Redis URLs for cluster mode, possibly with passwords;
+	// log RedisRedacted instead. Defaults to none.
+	Redis []string
+	// NodeID names this node; empty means the one kept in DataDir.
+	NodeID string
+	// LogLevel is the lowest level logged. Defaults to info.
+	LogLevel slog.Level
+	// LogFormat is "text" or "json". Defaults to "text".
+	LogFormat string
+	// ShutdownTimeout bounds the wait for open requests at shutdown.
+	// Defaults to 30s.
+	ShutdownTimeout time.Duration
+	// File is the config file read, or "".
+	File string
+}
+
+// RedisRedacted returns the Redis URLs with passwords hidden, for logs.
+func (c Config) RedisRedacted() []string {
+	out := make([]string, len(c.Redis))
+	for i, r := range c.Redis {
+		u, err := url.Parse(r)
+		if err != nil {
+			out[i] = storeurl.Redact(r)
+			continue
+		}
+		out[i] = u.Redacted()
+	}
+	return out
+}
+
+// addServerFlags defines the server settings on fs.
+func addServerFlags(fs *pflag.FlagSet) {
+	fs.String(keyConfig, "", "YAML config `file` whose keys are these flags' names (log-level: debug)")
+	fs.String(keyAddr, defaultAddr, "HTTP listen address, host:port (port 0 picks a free one)")
+	fs.String(keyDataDir, defaultDataDir, "data directory: lock, node ID and the embedded SQLite store; created 0700 if missing")
+	fs.String(keyStore, "", "store URL: empty for SQLite in the data dir, sqlite:///abs/path.db, sqlite://rel/path.db, or mysql://user:pass@host:3306/db?params")
+	fs.StringSlice(keyRedis, nil, "Redis URLs for cluster mode, redis:// or rediss:// (repeat or comma-separate; needs --store mysql://…)")
+	fs.String(keyNodeID, "", "this node's ID (default: generated once into <data-dir>/node-id)")
+	fs.String(keyLogLevel, defaultLogLevel, "log level: debug, info, warn or error")
+	fs.String(keyLogFormat, defaultLogFormat, "log format: text or json")
+	fs.Duration(keyShutdownTimeout, defaultShutdownTimeout, "how long shutdown waits for open requests")
+	fs.VisitAll(func(f *pflag.Flag) {
+		f.Usage += " [$" + envName(f.Name) + "]"
+	})
+}
+
+// envName returns the environment variable of setting name.
+func envName(name string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// origin is where a setting's value came from.
+type origin struct {
+	kind string // "flag", "env", "file" or "default"
+	file string // the config file, for kind "file"
+}
+
+// describe names a setting and its value the way the user wrote it, so an
+// error points at the thing to fix: --addr "x", KRONOS_ADDR="x", or addr "x"
+// in kronos.yaml.
+func (o origin) describe(name, value string) string {
+	if name == keyStore || name == keyRedis {
+		value = storeurl.Redact(value)
+	}
+	switch o.kind {
+	case "flag":
+		return fmt.Sprintf("--%s %q", name, value)
+	case "env":
+		return fmt.Sprintf("%s=%q (sets --%s)", envName(name), value, name)
+	case "file":
+		return fmt.Sprintf("%s %q in %s (sets --%s)", name, value, o.file, name)
+	default:
+		return fmt.Sprintf("--%s default %q", name, value)
+	}
+}
+
+// loadConfig reads the server settings with the precedence
+// defaults < config file < environment < flags, and validates them. fs must
+// have been parsed; environ is os.Environ() outside tests. All problems are
+// reported at once.
+func loadConfig(fs *pflag.FlagSet, environ []string) (Config, error) {
+	envs := envMap(environ)
+	var cfg Config
+
+	// The config file: --config, else KRONOS_CONFIG.
+	cfg.File, _ = fs.GetString(keyConfig)
+	if !fs.Changed(keyConfig) {
+		cfg.File = envs[envName(keyConfig)]
+	}
+	fileK := koanf.New(".")
+	if cfg.File != "" {
+		if err := fileK.Load(file.Provider(cfg.File), yaml.Parser()); err != nil {
+			return Config{}, fmt.Errorf("read config file %s (from --config or %s): %w", cfg.File, envName(keyConfig), err)
+		}
+		for _, k := range fileK.Keys() {
+			if !slices.Contains(fileKeys, k) {
+				return Config{}, fmt.Errorf("config file %s: unknown key %q; the keys are: %s", cfg.File, k, strings.Join(fileKeys, ", "))
+			}
+		}
+	}
+
+	// The environment: KRONOS_<NAME> for each known setting. An empty
+	// variable counts as unset.
+	envK := koanf.New(".")
+	if err := envK.Load(env.Provider("", env.Opt{
+		Prefix: envPrefix,
+		EnvironFunc: func() []string {
+			return environ
+		},
+		TransformFunc: func(k, v string) (string, any) {
+			for _, name := range fileKeys {
+				if k == envName(name) && v != "" {
+					if name == keyRedis {
+						return name, splitList(v)
+					}
+					return name, v
+				}
+			}
+			return "", nil
+		},
+	}), nil); err != nil {
+		return Config{}, fmt.Errorf("read environment: %w", err)
+	}
+
+	// Merge: file, then environment, then flags. posflag with k takes every
+	// flag the user set, and the default of each flag nothing else set.
+	k := koanf.New(".")
+	if err := k.Merge(fileK); err != nil {
+		return Config{}, err
+	}
+	if err := k.Merge(envK); err != nil {
+		return Config{}, err
+	}
+	if err := k.Load(posflag.Provider(fs, ".", k), nil); err != nil {
+		return Config{}, fmt.Errorf("read flags: %w", err)
+	}
+
+	originOf := func(name string) origin {
+		switch {
+		case fs.Changed(name):
+			return origin{kind: "flag"}
+		case envK.Exists(name):
+			return origin{kind: "env"}
+		case fileK.Exists(name):
+			return origin{kind: "file", file: cfg.File}
+		default:
+			return origin{kind: "default"}
+		}
+	}
+
+	var errs []error
+	// bad records a problem with setting name; fix says what to write.
+	bad := func(name, value, fix string) {
+		errs = append(errs, fmt.Errorf("%s: %s", originOf(name).describe(name, value), fix))
+	}
+	str := func(name string) string {
+		v := k.Get(name)
+		switch v := v.(type) {
+		case string:
+			return strings.TrimSpace(v)
+		case nil:
+			return ""
+		case map[string]any, []any:
+			bad(name, fmt.Sprint(v), "want a single value")
+			return ""
+		default:
+			return fmt.Sprint(v)
+		}
+	}
+
+	cfg.Addr = str(keyAddr)
+	if err := checkAddr(cfg.Addr); err != nil {
+		bad(keyAddr, cfg.Addr, err.Error())
+	}
+
+	cfg.DataDir = str(keyDataDir)
+	if cfg.DataDir == "" {
+		bad(keyDataDir, cfg.DataDir, "the data dir must not be empty; the default is "+defaultDataDir)
+	} else if fi, err := os.Stat(cfg.DataDir); err == nil && !fi.IsDir() {
+		bad(keyDataDir, cfg.DataDir, "exists and is not a directory; choose a directory")
+	}
+
+	rawStore := str(keyStore)
+	if cfg.DataDir != "" {
+		var perr error
+		if cfg.Store, perr = storeurl.Parse(rawStore, cfg.DataDir); perr != nil {
+			bad(keyStore, rawStore, perr.Error())
+		}
+	}
+
+	for _, r := range redisList(k.Get(keyRedis)) {
+		if err := checkRedisURL(r); err != nil {
+			bad(keyRedis, r, err.Error())
+			continue
+		}
+		cfg.Redis = append(cfg.Redis, r)
+	}
+	if len(cfg.Redis) > 0 && cfg.Store.Driver == storeurl.SQLite {
+		errs = append(errs, fmt.Errorf("%s: cluster mode needs a shared store; add --store mysql://user:pass@host:3306/kronos, or drop --redis to run one embedded node",
+			originOf(keyRedis).describe(keyRedis, strings.Join(cfg.Redis, ","))))
+	}
+
+	cfg.NodeID = str(keyNodeID)
+	if cfg.NodeID != "" {
+		if err := datadir.CheckNodeID(cfg.NodeID); err != nil {
+			bad(keyNodeID, cfg.NodeID, err.Error()+"; or leave it unset to use the one kept in the data dir")
+		}
+	}
+
+	level := str(keyLogLevel)
+	switch strings.ToLower(level) {
+	case "debug":
+		cfg.LogLevel = slog.LevelDebug
+	case "info":
+		cfg.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		cfg.LogLevel = slog.LevelWarn
+	case "error":
+		cfg.LogLevel = slog.LevelError
+	default:
+		bad(keyLogLevel, level, "use debug, info, warn or error")
+	}
+
+	cfg.LogFormat = strings.ToLower(str(keyLogFormat))
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		bad(keyLogFormat, cfg.LogFormat, "use text or json")
+	}
+
+	timeoutOK := true
+	if d, ok := k.Get(keyShutdownTimeout).(time.Duration); ok {
+		cfg.ShutdownTimeout = d // from the flag
+	} else {
+		s := str(keyShutdownTimeout)
+		var perr error
+		if cfg.ShutdownTimeout, perr = time.ParseDuration(s); perr != nil {
+			bad(keyShutdownTimeout, s, "want a duration such as 30s or 1m30s")
+			timeoutOK = false
+		}
+	}
+	if timeoutOK && cfg.ShutdownTimeout <= 0 {
+		bad(keyShutdownTimeout, cfg.ShutdownTimeout.String(), "must be positive, such as 30s")
+	}
+
+	if len(errs) > 0 {
+		return Config{}, &configError{errs: errs}
+	}
+	return cfg, nil
+}
+
+// configError lists every invalid setting, one per line.
+type configError struct {
+	errs []error
+}
+
+func (e *configError) Error() string {
+	if len(e.errs) == 1 {
+		return "invalid setting: " + e.errs[0].Error()
+	}
+	lines := make([]string, 0, len(e.errs)+1)
+	lines = append(lines, strconv.Itoa(len(e.errs))+" invalid settings:")
+	for _, err := range e.errs {
+		lines = append(lines, "  "+err.Error())
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (e *configError) Unwrap() []error { return e.errs }
+
+// checkAddr checks a listen address.
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want host:port, such as :8080 (every interface) or 127.0.0.1:8080")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535, such as %s:8080", port, host)
+	}
+	return nil
+}
+
+// checkRedisURL checks one --redis URL.
+func checkRedisURL(raw string) error {
+	const example = "redis://:password@host:6379/0 or rediss://host:6380"
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("not a Redis URL; write it as %s", example)
+	}
+	switch {
+	case u.Scheme != "redis" && u.Scheme != "rediss":
+		return fmt.Errorf("scheme must be redis or rediss (TLS); write it as %s", example)
+	case u.Hostname() == "":
+		return fmt.Errorf("names no host; write it as %s", example)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %q is not a number from 1 to 65535", p)
+		}
+	}
+	if db := strings.Trim(u.Path, "/"); db != "" {
+		if n, err := strconv.Atoi(db); err != nil || n < 0 {
+			return fmt.Errorf("the path must be a database number such as /0, not %q", u.Path)
+		}
+	}
+	return nil
+}
+
+// redisList turns the merged --redis value (a list from flags or the file,
+// a comma-separated string from the environment or the file) into URLs.
+func redisList(v any) []string {
+	var out []string
+	switch v := v.(type) {
+	case []string:
+		for _, s := range v {
+			out = append(out, splitList(s)...)
+		}
+	case []any:
+		for _, s := range v {
+			out = append(out, splitList(fmt.Sprint(s))...)
+		}
+	case string:
+		out = splitList(v)
+	case nil:
+	default:
+		out = splitList(fmt.Sprint(v))
+	}
+	return out
+}
+
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// envMap turns an environ list into a map.
+func envMap(environ []string) map[string]string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}

@@ -1,0 +1,45 @@
+// Command kronos is the one Kronos binary: `kronos server` runs a node, and
+// later releases add a CLI client beside it.
+//
+// Exit codes: 0 on success and after a graceful shutdown, 1 when the server
+// fails (data dir in use, port taken, store unreachable), 2 for invalid
+// flags, environment or config file.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(execute(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// execute runs the kronos command line and returns the process exit code.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "kronos: %v\n", err)
+	if ue := (*usageError)(nil); errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// usageError is a mistake in the command line, environment or config file
+// (exit code 2), as opposed to a failure while running (exit code 1).
+type usageError struct {
+	err error
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/oklog/run"
+	"github.com/spf13/cobra"
+
+	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
+	"github.com/shiyu-coder/kronos/cmd/kronos/internal/storeurl"
+	"github.com/shiyu-coder/kronos/openapi"
+)
+
+// HTTP server limits. There is no WriteTimeout: log follow (server-sent
+// events, a later issue) streams for as long as the client listens, so
+// handlers set their own write deadlines with http.ResponseController.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = time.Minute
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 1 << 20
+)
+
+// errShuttingDown is what /readyz reports once shutdown has begun.
+var errShuttingDown = errors.New("shutting down")
+
+func newServerCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run a Kronos node",
+		Long: `Run a Kronos node.
+
+With no flags it runs one embedded node: SQLite at ./kronos-data/kronos.db,
+HTTP on :8080. A second server on the same --data-dir is refused.
+Cluster mode (--store mysql://… --redis redis://…) is accepted and checked;
+Redis leases arrive in a later release.
+
+Every flag can also be set with the environment variable shown beside it, or
+in a YAML file given with --config (keys are the flag names). Precedence:
+flags > environment > config file > defaults.
+
+Endpoints: GET /healthz (liveness), GET /readyz (readiness: the store
+answers; 503 while shutting down). SIGINT or SIGTERM shuts down gracefully.`,
+		Example: `  kronos server
+  kronos server --addr 127.0.0.1:9090 --data-dir /var/lib/kronos --log-format json
+  KRONOS_LOG_LEVEL=debug kronos server --config /etc/kronos/kronos.yaml`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return &usageError{err: fmtUsage(cmd, fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd.Flags(), os.Environ())
+			if err != nil {
+				return &usageError{err: err}
+			}
+			return runServer(cmd.Context(), cfg, cmd.ErrOrStderr())
+		},
+	}
+	fs := cmd.Flags()
+	addServerFlags(fs)
+	fs.SortFlags = false
+	_ = cmd.MarkFlagFilename(keyConfig, "yaml", "yml")
+	_ = cmd.MarkFlagDirname(keyDataDir)
+	_ = cmd.RegisterFlagCompletionFunc(keyLogLevel, cobra.FixedCompletions(
+		[]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc(keyLogFormat, cobra.FixedCompletions(
+		[]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// runServer runs a node until ctx ends or SIGINT/SIGTERM arrives, logging to
+// logOut. It returns nil after a graceful shutdown.
+//
+// Start-up, in order: lock the data dir, settle the node ID, listen, open
+// the store, serve. Shutdown runs the other way: stop serving (waiting up to
+// cfg.ShutdownTimeout for open requests), close the store, release the lock.
+func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error) {
+	log := newLogger(logOut, cfg.LogLevel, cfg.LogFormat)
+	slog.SetDefault(log)
+
+	// The first SIGINT or SIGTERM ends ctx; stopSignals restores the
+	// default, so a second one kills the process at once.
+	ctx, stopSignals := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+
+	defer func() {
+		if err == nil {
+			log.Info("kronos stopped")
+		}
+	}()
+
+	// 1. Lock the data dir: one server per data dir.
+	host, _ := os.Hostname()
+	owner := datadir.Owner{PID: os.Getpid(), Host: host, Addr: cfg.Addr, Started: time.Now().UTC(), Version: version}
+	lock, err := datadir.Acquire(cfg.DataDir, owner)
+	if err != nil {
+		return dataDirError(err, cfg)
+	}
+	defer func() {
+		if rerr := lock.Release(); rerr != nil {
+			log.Error("release data dir lock", "path", lock.Path(), "err", rerr)
+			return
+		}
+		log.Info("data dir lock released", "path", lock.Path())
+	}()
+	log.Debug("data dir locked", "path", lock.Path())
+
+	// 2. The node ID: the flag, else the one kept in the data dir.
+	nodeID := cfg.NodeID
+	if nodeID == "" {
+		var created bool
+		if nodeID, created, err = datadir.NodeID(cfg.DataDir); err != nil {
+			return err
+		}
+		if created {
+			log.Info("generated a node ID and saved it in the data dir", "node_id", nodeID, "file", datadir.NodeIDFile)
+		}
+	}
+
+	// 3. Listen before opening the store, so a taken port fails fast.
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on --addr %s: %w; choose a free port (such as --addr :8081) or stop what is using it", cfg.Addr, err)
+	}
+	defer ln.Close() // Already closed by the HTTP server after a normal start; closing twice is harmless.
+	owner.Addr = ln.Addr().String()
+	if err := lock.SetOwner(owner); err != nil {
+		return err
+	}
+
+	// 4. Open the store (the driver applies its migrations).
+	log.Info("opening store", "driver", cfg.Store.Driver, "store", cfg.Store.String())
+	st, err := storeurl.Open(ctx, cfg.Store, log.With("component", "store"))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := st.Close(); cerr != nil {
+			log.Error("close store", "err", cerr)
+			return
+		}
+		log.Info("store closed")
+	}()
+
+	if len(cfg.Redis) > 0 {
+		log.Info("cluster mode with Redis leases arrives in a later release; --redis is checked but not used yet",
+			"redis", cfg.RedisRedacted())
+	}
+
+	// 5. HTTP.
+	var draining atomic.Bool
+	mux := http.NewServeMux()
+	openapi.RegisterHealth(mux, func(ctx context.Context) error {
+		if draining.Load() {
+			return errShuttingDown
+		}
+		return st.Ping(ctx)
+	})
+	mux.HandleFunc("GET /{$}", handleRoot)
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	log.Info("kronos started",
+		"version", version, "node_id", nodeID, "data_dir", cfg.DataDir,
+		"driver", st.Driver(), "store", cfg.Store.String(), "addr", ln.Addr().String())
+	url := browseURL(ln.Addr())
+	log.Info("listening on "+url, "url", url)
+
+	// 6. Run until a signal or a failure; then stop everything.
+	var g run.Group
+	{
+		// Signals.
+		runCtx, cancel := context.WithCancel(ctx)
+		g.Add(func() error {
+			<-runCtx.Done()
+			if ctx.Err() != nil {
+				stopSignals()
+				log.Info("shutting down; a second signal stops at once", "reason", context.Cause(ctx).Error())
+			}
+			return nil
+		}, func(error) {
+			cancel()
+		})
+	}
+	{
+		// The HTTP server.
+		g.Add(func() error {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("serve HTTP on %s: %w", ln.Addr(), err)
+			}
+			return nil
+		}, func(error) {
+			draining.Store(true)
+			log.Info("stopping HTTP: /readyz now answers 503; waiting for open requests", "timeout", cfg.ShutdownTimeout)
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				log.Warn("open requests outlived --shutdown-timeout; closing them", "timeout", cfg.ShutdownTimeout, "err", err)
+				_ = srv.Close()
+			}
+			log.Info("HTTP stopped")
+		})
+	}
+	return g.Run()
+}
+
+// dataDirError adds what to do to a refused data dir lock.
+func dataDirError(err error, cfg Config) error {
+	if ie := (*datadir.InUseError)(nil); !errors.As(err, &ie) {
+		return err
+	}
+	hint := "stop it first, or give this server its own --data-dir"
+	if cfg.Store.Driver == storeurl.SQLite {
+		hint += "; to run several nodes on shared state, run a cluster: kronos server --store mysql://… --redis redis://…"
+	}
+	return &hintError{err: err, hint: hint}
+}
+
+// handleRoot answers GET / until the web UI takes the path over.
+func handleRoot(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = fmt.Fprintf(w, `Kronos %s
+
+This node is up. Health: /healthz (liveness) and /readyz (readiness).
+The REST API (/api/v1) and the web UI are not in this release yet.
+`, version)
+}
+
+// browseURL returns an http:// URL for addr that a browser on this machine
+// can open: a wildcard host becomes localhost.
+func browseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return "http://" + host + ":" + port
+}

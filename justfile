@@ -1,0 +1,77 @@
+# Kronos developer entry point. `just` lists the recipes.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Pinned tools, installed on demand into .bin/ (gitignored).
+golangci_version := "v2.15.0"
+bin_dir := justfile_directory() / ".bin"
+golangci := bin_dir / "golangci-lint"
+
+# What `kronos version` prints.
+version := `git describe --tags --always --dirty 2>/dev/null || echo dev`
+commit := `git rev-parse --short HEAD 2>/dev/null || true`
+
+# List the recipes
+default:
+    @just --list
+
+# Build bin/kronos with the version stamped in
+build:
+    go build -trimpath -ldflags "-X main.version={{ version }} -X main.commit={{ commit }}" -o bin/kronos ./cmd/kronos
+
+# Build, then run one embedded node on :8080 with debug logs
+dev: build
+    ./bin/kronos server --addr :8080 --data-dir ./kronos-data --log-level debug
+
+# Vet, lint, run every test with the race detector, then run each benchmark once
+test: vet lint
+    go test -race -count=1 ./...
+    go test -run='^$' -bench=. -benchtime=1x ./...
+
+# Run go vet on every package
+vet:
+    go vet ./...
+
+# Lint with golangci-lint (pinned; installed into .bin/ when missing)
+lint: _golangci
+    "{{ golangci }}" run ./...
+
+# Format: gofumpt and goimports (kronos imports last), via golangci-lint fmt
+fmt: _golangci
+    "{{ golangci }}" fmt ./...
+
+# Fail on unformatted code, lint findings, or an untidy go.mod (as CI would)
+check: _golangci
+    "{{ golangci }}" fmt --diff ./...
+    "{{ golangci }}" run ./...
+    go mod tidy
+    git diff --exit-code
+
+# Run the benchmarks for real, with allocations
+bench:
+    go test -run='^$' -bench=. -benchmem ./...
+
+# Fuzz the schedule parser for $FUZZTIME (default 30s)
+fuzz:
+    go test -run='^$' -fuzz=FuzzParse -fuzztime=${FUZZTIME:-30s} ./core/schedule/
+
+# Tidy go.mod and go.sum
+tidy:
+    go mod tidy
+
+# Remove build output (bin/); the tools in .bin/ stay
+clean:
+    rm -rf bin/
+
+# Install golangci-lint {{golangci_version}} into .bin/ unless that version is already there.
+# Its gofumpt is v0.12.0, so `just fmt` needs no separate gofumpt.
+_golangci:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    want="{{ trim_start_match(golangci_version, 'v') }}"
+    if [[ -x "{{ golangci }}" ]] && "{{ golangci }}" version 2>/dev/null | grep -q "has version ${want} "; then
+        exit 0
+    fi
+    echo "installing golangci-lint {{ golangci_version }} into {{ bin_dir }}" >&2
+    GOBIN="{{ bin_dir }}" go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@{{ golangci_version }}"
+    "{{ golangci }}" version
