@@ -16,15 +16,26 @@ default:
     @just --list
 
 # Build bin/kronos with the version stamped in
-build:
-    go build -trimpath -ldflags "-X main.version={{ version }} -X main.commit={{ commit }}" -o bin/kronos ./cmd/kronos
+build: plugins
+    go build -trimpath -ldflags "-X main.version={{ version }} -X main.commit={{ commit }} -X github.com/shiyu-coder/kronos/host/internal/egress.Version={{ version }}" -o bin/kronos ./cmd/kronos
 
-# Build, then run one embedded node on :8080 with debug logs
+# Build the plugins into bin/plugins/<name>.wasm (built-ins also into plugins/dist/ to embed; AssemblyScript needs npm)
+plugins:
+    mkdir -p bin/plugins
+    GOOS=wasip1 GOARCH=wasm go build -trimpath -buildmode=c-shared -o bin/plugins/http.wasm ./plugins/http
+    cp bin/plugins/http.wasm plugins/dist/http.wasm
+    GOOS=wasip1 GOARCH=wasm go build -trimpath -buildmode=c-shared -o bin/plugins/go-hello.wasm ./examples/go-hello
+    if command -v npm >/dev/null; then \
+        cd examples/assemblyscript-hello && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && \
+        npm run --silent build -- --outFile ../../bin/plugins/assemblyscript-hello.wasm; \
+    else echo "npm not found: skipping examples/assemblyscript-hello" >&2; fi
+
+# Build, then run one embedded node on :8080 with debug logs (plugins may reach local services)
 dev: build
-    ./bin/kronos server --addr :8080 --data-dir ./kronos-data --log-level debug
+    ./bin/kronos server --addr :8080 --data-dir ./kronos-data --log-level debug --allow-private-networks
 
 # Vet, lint, run every test with the race detector, then run each benchmark once
-test: vet lint
+test: plugins vet lint
     go test -race -count=1 ./...
     go test -run='^$' -bench=. -benchtime=1x ./...
 

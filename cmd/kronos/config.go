@@ -38,6 +38,7 @@ const (
 	keyLogLevel        = "log-level"
 	keyLogFormat       = "log-format"
 	keyShutdownTimeout = "shutdown-timeout"
+	keyAllowPrivate    = "allow-private-networks"
 	// keyConfig names the config file; it is a flag and an environment
 	// variable, not a key in the file.
 	keyConfig = "config"
@@ -55,7 +56,7 @@ const (
 // fileKeys are the keys a config file may set.
 var fileKeys = []string{
 	keyAddr, keyDataDir, keyStore, keyRedis, keyNodeID,
-	keyLogLevel, keyLogFormat, keyShutdownTimeout,
+	keyLogLevel, keyLogFormat, keyShutdownTimeout, keyAllowPrivate,
 }
 
 // Config is the validated configuration of kronos server.
@@ -79,6 +80,10 @@ type Config struct {
 	// ShutdownTimeout bounds the wait for open requests at shutdown.
 	// Defaults to 30s.
 	ShutdownTimeout time.Duration
+	// AllowPrivateNetworks lets plugins reach loopback, private,
+	// link-local and metadata addresses, for local development. Defaults
+	// to false.
+	AllowPrivateNetworks bool
 	// File is the config file read, or "".
 	File string
 }
@@ -108,6 +113,7 @@ func addServerFlags(fs *pflag.FlagSet) {
 	fs.String(keyLogLevel, defaultLogLevel, "log level: debug, info, warn or error")
 	fs.String(keyLogFormat, defaultLogFormat, "log format: text or json")
 	fs.Duration(keyShutdownTimeout, defaultShutdownTimeout, "how long shutdown waits for open requests")
+	fs.Bool(keyAllowPrivate, false, "let plugins reach loopback, private, link-local and cloud-metadata addresses (local development only)")
 	fs.VisitAll(func(f *pflag.Flag) {
 		f.Usage += " [$" + envName(f.Name) + "]"
 	})
@@ -308,6 +314,18 @@ func loadConfig(fs *pflag.FlagSet, environ []string) (Config, error) {
 	}
 	if timeoutOK && cfg.ShutdownTimeout <= 0 {
 		bad(keyShutdownTimeout, cfg.ShutdownTimeout.String(), "must be positive, such as 30s")
+	}
+
+	switch v := k.Get(keyAllowPrivate).(type) {
+	case bool:
+		cfg.AllowPrivateNetworks = v
+	default:
+		s := str(keyAllowPrivate)
+		b, perr := strconv.ParseBool(s)
+		if perr != nil {
+			bad(keyAllowPrivate, s, "want true or false")
+		}
+		cfg.AllowPrivateNetworks = b
 	}
 
 	if len(errs) > 0 {

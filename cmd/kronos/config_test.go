@@ -186,6 +186,28 @@ node-id: file-node
 				}
 			},
 		},
+		{
+			name: "allow-private-networks from a flag",
+			args: []string{"--allow-private-networks"},
+			check: func(t *testing.T, c Config) {
+				t.Helper()
+				if !c.AllowPrivateNetworks {
+					t.Error("AllowPrivateNetworks = false")
+				}
+			},
+		},
+		{
+			name:    "allow-private-networks from env and file",
+			args:    []string{"--config", "$FILE"},
+			yaml:    "allow-private-networks: true\n",
+			environ: []string{"KRONOS_ALLOW_PRIVATE_NETWORKS=false"},
+			check: func(t *testing.T, c Config) {
+				t.Helper()
+				if c.AllowPrivateNetworks {
+					t.Error("env false should beat the file's true")
+				}
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -283,6 +305,10 @@ func TestConfigErrors(t *testing.T) {
 		{
 			name: "missing file", args: []string{"--config", "/nonexistent/kronos.yaml"},
 			want: []string{"read config file /nonexistent/kronos.yaml"},
+		},
+		{
+			name: "allow-private-networks not a bool", environ: []string{"KRONOS_ALLOW_PRIVATE_NETWORKS=sometimes"},
+			want: []string{"KRONOS_ALLOW_PRIVATE_NETWORKS", "want true or false"},
 		},
 		{
 			name: "every problem at once", args: []string{"--log-level", "x", "--log-format", "y"},

@@ -21,6 +21,7 @@ import (
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/storeurl"
 	"github.com/shiyu-coder/kronos/openapi"
+	"github.com/shiyu-coder/kronos/plugins"
 )
 
 // HTTP server limits. There is no WriteTimeout: log follow (server-sent
@@ -85,9 +86,10 @@ answers; 503 while shutting down). SIGINT or SIGTERM shuts down gracefully.`,
 // runServer runs a node until ctx ends or SIGINT/SIGTERM arrives, logging to
 // logOut. It returns nil after a graceful shutdown.
 //
-// Start-up, in order: lock the data dir, settle the node ID, listen, open
-// the store, serve. Shutdown runs the other way: stop serving (waiting up to
-// cfg.ShutdownTimeout for open requests), close the store, release the lock.
+// Start-up, in order: check the built-in plugins, lock the data dir, settle
+// the node ID, listen, open the store, compile the plugins, serve. Shutdown
+// runs the other way: stop serving (waiting up to cfg.ShutdownTimeout for
+// open requests), close the Wasm runtime, close the store, release the lock.
 func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error) {
 	log := newLogger(logOut, cfg.LogLevel, cfg.LogFormat)
 	slog.SetDefault(log)
@@ -102,6 +104,12 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 			log.Info("kronos stopped")
 		}
 	}()
+
+	// 0. The built-in plugins must be in the binary.
+	builtins, err := builtinPlugins()
+	if err != nil {
+		return err
+	}
 
 	// 1. Lock the data dir: one server per data dir.
 	host, _ := os.Hostname()
@@ -156,12 +164,27 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		log.Info("store closed")
 	}()
 
+	// 5. The Wasm runtime: compile the built-in plugins now, not at the
+	// first fire.
+	rt, _, err := startExecutor(ctx, cfg, builtins, st, log.With("component", "wasm"))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := rt.Close(context.WithoutCancel(ctx)); cerr != nil {
+			log.Error("close wasm runtime", "err", cerr)
+			return
+		}
+		log.Info("wasm runtime closed")
+	}()
+	log.Info("built-in plugins ready", "plugins", strings.Join(plugins.Names, ","), "allow_private_networks", cfg.AllowPrivateNetworks)
+
 	if len(cfg.Redis) > 0 {
 		log.Info("cluster mode with Redis leases arrives in a later release; --redis is checked but not used yet",
 			"redis", cfg.RedisRedacted())
 	}
 
-	// 5. HTTP.
+	// 6. HTTP.
 	var draining atomic.Bool
 	mux := http.NewServeMux()
 	openapi.RegisterHealth(mux, func(ctx context.Context) error {
@@ -186,7 +209,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 	url := browseURL(ln.Addr())
 	log.Info("listening on "+url, "url", url)
 
-	// 6. Run until a signal or a failure; then stop everything.
+	// 7. Run until a signal or a failure; then stop everything.
 	var g run.Group
 	{
 		// Signals.

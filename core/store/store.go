@@ -18,8 +18,13 @@ var (
 	// ErrConflict: the value changed since it was read (version mismatch) or
 	// is in a state that forbids the change.
 	ErrConflict = errors.New("conflict")
-	// ErrNotEmpty: a namespace still holds tasks.
+	// ErrNotEmpty: a namespace still holds tasks or plugins.
 	ErrNotEmpty = errors.New("not empty")
+	// ErrInUse: a plugin is still the executor of tasks.
+	ErrInUse = errors.New("in use")
+	// ErrQuotaExceeded: a write would take a namespace past a limit, such
+	// as the number of keys in its key-value store.
+	ErrQuotaExceeded = errors.New("quota exceeded")
 )
 
 // Limits on list calls.
@@ -50,8 +55,8 @@ type Store interface {
 	// NamespaceUpdate replaces the namespace's fields if its stored version
 	// is ns.Version, and returns it with the next version.
 	NamespaceUpdate(ctx context.Context, ns core.Namespace) (core.Namespace, error)
-	// NamespaceDelete deletes an empty namespace; ErrNotEmpty while it
-	// holds tasks.
+	// NamespaceDelete deletes an empty namespace and its key-value pairs;
+	// ErrNotEmpty while it holds tasks or plugins.
 	NamespaceDelete(ctx context.Context, name string) error
 
 	// TaskCreate stores a new task with a new ID and version 1. The
@@ -93,6 +98,38 @@ type Store interface {
 	LogAppend(ctx context.Context, lines []core.LogLine) error
 	// LogList returns an execution's lines with Seq > p.AfterSeq, in order.
 	LogList(ctx context.Context, p LogListParams) ([]core.LogLine, error)
+
+	// PluginPut stores a plugin and its Wasm bytes, replacing the plugin
+	// of the same name in the namespace (CreatedAt stays, UpdatedAt
+	// moves). It refuses with a core.FieldError, storing nothing, unless
+	// len(wasm) is p.Size and the SHA-256 of wasm is p.SHA256. The
+	// namespace must exist.
+	PluginPut(ctx context.Context, p core.Plugin, wasm []byte) (core.Plugin, error)
+	// PluginGet returns the plugin called name in namespace, without its
+	// Wasm bytes.
+	PluginGet(ctx context.Context, namespace, name string) (core.Plugin, error)
+	// PluginGetWasm returns the plugin called name in namespace with its
+	// Wasm bytes, after checking them against the stored SHA-256.
+	PluginGetWasm(ctx context.Context, namespace, name string) (core.Plugin, []byte, error)
+	// PluginList returns a namespace's plugins, ordered by name, without
+	// their Wasm bytes.
+	PluginList(ctx context.Context, namespace string) ([]core.Plugin, error)
+	// PluginDelete deletes a plugin; ErrInUse while a task of its
+	// namespace names it as executor, checked in the same statement.
+	PluginDelete(ctx context.Context, namespace, name string) error
+
+	// KVGet returns the value stored under key in namespace; ErrNotFound
+	// when there is none or it has expired.
+	KVGet(ctx context.Context, namespace, key string) ([]byte, error)
+	// KVSet stores a value under a key, replacing any value there. With
+	// p.MaxKeys set, a new key is refused with ErrQuotaExceeded once the
+	// namespace holds that many live keys.
+	KVSet(ctx context.Context, p KVSetParams) error
+	// KVDelete deletes a key; deleting an absent key is not an error.
+	KVDelete(ctx context.Context, namespace, key string) error
+	// KVDeleteExpired deletes the pairs, of every namespace, that expired
+	// at or before before, and returns how many it deleted.
+	KVDeleteExpired(ctx context.Context, before time.Time) (int64, error)
 }
 
 // TaskListParams filters and pages TaskList.
@@ -192,6 +229,27 @@ type LogListParams struct {
 	// Limit is the page size. Defaults to DefaultPageSize; at most
 	// MaxPageSize.
 	Limit int
+}
+
+// KVSetParams is one write to a namespace's key-value store.
+type KVSetParams struct {
+	// Namespace owns the pair. It must exist.
+	Namespace string
+	// Key is 1 to core.MaxKVKeyBytes bytes of printable UTF-8; see
+	// core.ValidateKVKey.
+	Key string
+	// Value is stored as given, up to core.MaxKVValueBytes. Callers apply
+	// their own, smaller cap (core.DefaultMaxKVValueBytes).
+	Value []byte
+	// TTL, when not 0, makes the pair expire that long after the write
+	// (rounded up to the millisecond); an expired pair reads as absent.
+	// Defaults to 0, no expiry.
+	TTL time.Duration
+	// MaxKeys, when not 0, is how many live keys the namespace may hold.
+	// Overwriting a live key is always allowed. The count and the write
+	// are not one statement, so writers racing at the limit on MySQL may
+	// take it a few keys past. Defaults to 0, no limit.
+	MaxKeys int
 }
 
 // PageLimit returns the effective page size for a requested limit.

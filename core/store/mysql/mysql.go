@@ -2,6 +2,22 @@
 // 10.6 and newer, through github.com/go-sql-driver/mysql. Every node of a
 // cluster opens the same database; migrations run under a named lock so
 // that nodes starting together apply them once.
+//
+// # Plugin size and max_allowed_packet
+//
+// A plugin's Wasm bytes travel in one statement and come back in one row,
+// so the server's max_allowed_packet bounds them, although the LONGBLOB
+// column would hold 4 GiB. The default is 16 MiB on MariaDB 10.6–11 and
+// 64 MiB on MySQL 8. The store reads the value when it opens and refuses a
+// plugin larger than it less 1 MiB (for the other columns) with a field
+// error on "size", before sending anything. To store bigger plugins, raise
+// it on the server, e.g. max_allowed_packet = 256M in the [mysqld] section
+// of my.cnf (or SET GLOBAL max_allowed_packet = 268435456, which lasts to
+// the next restart), then restart the Kronos nodes so that they read the
+// new value. MySQL (not MariaDB 10.11, where a 15 MiB plugin fits beside
+// a 96 MiB redo log) also refuses BLOB data beyond 10% of the redo log
+// (error 1118; innodb_redo_log_capacity, 100 MiB by default in 8.0.30+),
+// so there keep the redo log above ten times the largest plugin.
 package mysql
 
 import (
@@ -25,6 +41,11 @@ import (
 
 //go:embed migrations/*.sql
 var migrations embed.FS
+
+// packetSlack is what a statement or row needs besides its largest value:
+// the other columns of a plugin (its config schema may take 256 KiB) and
+// the protocol's framing.
+const packetSlack = 1 << 20
 
 // migrationLock names the MySQL user lock (GET_LOCK) held while migrating.
 const migrationLock = "kronos_schema_migrations"
@@ -132,7 +153,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("mysql store: migrate %s: %w", Redact(cfg.URL), err)
 	}
-	s := &Store{Store: sqlstore.New(db, dialect{})}
+	var maxPacket int64
+	if err := db.QueryRowContext(ctx, `SELECT @@max_allowed_packet`).Scan(&maxPacket); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("mysql store: read max_allowed_packet from %s: %w", Redact(cfg.URL), err)
+	}
+	s := &Store{Store: sqlstore.New(db, dialect{maxPacket: maxPacket})}
 	if err := s.EnsureDefaultNamespace(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("mysql store: %w", err)
@@ -178,7 +204,10 @@ func migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) error {
 	return nil
 }
 
-type dialect struct{}
+type dialect struct {
+	// maxPacket is the server's max_allowed_packet when the store opened.
+	maxPacket int64
+}
 
 func (dialect) Name() string { return "mysql" }
 
@@ -193,5 +222,22 @@ func (dialect) IsUniqueViolation(err error) bool {
 func (dialect) InsertIgnoreDuplicates(keyColumn string) string {
 	return "ON DUPLICATE KEY UPDATE " + keyColumn + " = " + keyColumn
 }
+
+// InsertUpdateDuplicates upserts with VALUES(col), which MariaDB and MySQL
+// 8 both read (MySQL 8.0.20+ deprecates it in favour of a row alias that
+// MariaDB lacks). MySQL reacts to any unique key, so keyColumns is unused:
+// the tables it serves have one.
+func (dialect) InsertUpdateDuplicates(_ []string, updateColumns ...string) string {
+	set := make([]string, len(updateColumns))
+	for i, c := range updateColumns {
+		set[i] = c + " = VALUES(" + c + ")"
+	}
+	return "ON DUPLICATE KEY UPDATE " + strings.Join(set, ", ")
+}
+
+// MaxValueBytes is the server's max_allowed_packet, read at Open, less
+// room for the rest of the row: the server refuses a bigger statement (error
+// 1153, or a reset connection) and cannot send back a bigger row.
+func (d dialect) MaxValueBytes() int64 { return d.maxPacket - packetSlack }
 
 var _ store.Store = (*Store)(nil)

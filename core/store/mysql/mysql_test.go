@@ -3,8 +3,10 @@ package mysql_test
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/url"
 	"os"
@@ -14,6 +16,7 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
+	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/store"
 	"github.com/shiyu-coder/kronos/core/store/mysql"
 	"github.com/shiyu-coder/kronos/core/store/storetest"
@@ -162,6 +165,34 @@ func TestOpenUnreachableNamesTheServer(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "127.0.0.1:1") || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("error should name the server and hide the password: %v", err)
+	}
+}
+
+// A plugin beyond the server's max_allowed_packet would be cut off by the
+// server (error 1153 or a reset connection); the store refuses it first,
+// saying what to raise.
+func TestPluginBeyondMaxAllowedPacketIsRefused(t *testing.T) {
+	admin := adminDB(t)
+	t.Cleanup(func() { admin.Close() })
+	s := freshStore(t, admin)
+	var maxPacket int
+	if err := admin.QueryRowContext(t.Context(), "SELECT @@global.max_allowed_packet").Scan(&maxPacket); err != nil {
+		t.Fatal(err)
+	}
+	if maxPacket > 256<<20 {
+		t.Skipf("max_allowed_packet is %d; too big to test cheaply", maxPacket)
+	}
+	wasm := make([]byte, maxPacket)
+	sum := sha256.Sum256(wasm)
+	p := core.Plugin{Namespace: core.DefaultNamespace, Name: "huge", SHA256: hex.EncodeToString(sum[:]), Size: int64(len(wasm))}
+	_, err := s.PluginPut(t.Context(), p, wasm)
+	var fe *core.FieldError
+	if !errors.As(err, &fe) || fe.Field != "size" || !strings.Contains(err.Error(), "raise") {
+		t.Fatalf("error = %v, want a field error on size that says what to raise", err)
+	}
+	_, err = s.PluginGet(t.Context(), core.DefaultNamespace, "huge")
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("refused plugin: get error = %v, want not found", err)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -111,5 +112,17 @@ func (dialect) IsUniqueViolation(err error) bool {
 }
 
 func (dialect) InsertIgnoreDuplicates(string) string { return "ON CONFLICT DO NOTHING" }
+
+func (dialect) InsertUpdateDuplicates(keyColumns []string, updateColumns ...string) string {
+	set := make([]string, len(updateColumns))
+	for i, c := range updateColumns {
+		set[i] = c + " = excluded." + c
+	}
+	return "ON CONFLICT (" + strings.Join(keyColumns, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
+}
+
+// MaxValueBytes is SQLite's default SQLITE_MAX_LENGTH, the largest string
+// or BLOB, less room for the rest of the row.
+func (dialect) MaxValueBytes() int64 { return 1_000_000_000 - 1<<20 }
 
 var _ store.Store = (*Store)(nil)

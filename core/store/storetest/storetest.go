@@ -4,7 +4,10 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,7 +35,8 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 	}{
 		{"ping", testPing},
 		{"namespace crud", testNamespaceCRUD},
-		{"namespace delete refused while not empty", testNamespaceDeleteNotEmpty},
+		{"namespace delete refused while it holds tasks or plugins", testNamespaceDeleteNotEmpty},
+		{"namespace delete takes its kv pairs along", testNamespaceDeleteDropsKV},
 		{"task crud round-trips every field", testTaskCRUD},
 		{"task defaults are applied", testTaskDefaults},
 		{"task names are unique per namespace", testTaskUniqueNames},
@@ -52,6 +56,19 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 		{"log lines batch insert and page", testLogAppend},
 		{"log lines are cleaned and cut", testLogClean},
 		{"retention deletes old final executions and their logs", testRetention},
+		{"plugin put, get and list round-trip; lists carry no bytes", testPluginRoundTrip},
+		{"plugin replace keeps created_at and swaps the bytes", testPluginReplace},
+		{"plugin with wrong sha256 or size is refused and not stored", testPluginCorrupt},
+		{"plugin put in unknown namespace", testPluginUnknownNamespace},
+		{"plugins are isolated per namespace", testPluginNamespaceIsolation},
+		{"plugin delete refused while a task uses it", testPluginDeleteInUse},
+		{"plugin of 6 MiB round-trips", testPluginLarge},
+		{"kv set, get, overwrite and delete", testKVCRUD},
+		{"kv pairs are isolated per namespace", testKVNamespaceIsolation},
+		{"kv pairs expire with their ttl", testKVExpiry},
+		{"kv max keys quota counts live keys only", testKVQuota},
+		{"kv bad keys and values are refused", testKVInvalid},
+		{"kv delete expired counts what it deleted", testKVDeleteExpired},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -148,7 +165,28 @@ func testNamespaceDeleteNotEmpty(ctx context.Context, t *testing.T, s store.Stor
 	ok(s.TaskCreate(ctx, core.Task{Namespace: "team-a", Name: "job", Executor: "http"}))(t)
 	wantErr(t, s.NamespaceDelete(ctx, "team-a"), store.ErrNotEmpty)
 	noErr(t, s.TaskDelete(ctx, store.TaskDeleteParams{Namespace: "team-a", Name: "job"}))
+	p, wasm := pluginFor("team-a", "echo", 1000, 1)
+	ok(s.PluginPut(ctx, p, wasm))(t)
+	err := s.NamespaceDelete(ctx, "team-a")
+	wantErr(t, err, store.ErrNotEmpty)
+	if !strings.Contains(err.Error(), "plugin") {
+		t.Errorf("error should say that plugins are left: %v", err)
+	}
+	noErr(t, s.PluginDelete(ctx, "team-a", "echo"))
 	noErr(t, s.NamespaceDelete(ctx, "team-a"))
+}
+
+func testNamespaceDeleteDropsKV(ctx context.Context, t *testing.T, s store.Store) {
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-a"}))(t)
+	noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: "team-a", Key: "cursor", Value: []byte("42")}))
+	noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: core.DefaultNamespace, Key: "cursor", Value: []byte("7")}))
+	noErr(t, s.NamespaceDelete(ctx, "team-a"))
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-a"}))(t)
+	_, err := s.KVGet(ctx, "team-a", "cursor")
+	wantErr(t, err, store.ErrNotFound)
+	if v := ok(s.KVGet(ctx, core.DefaultNamespace, "cursor"))(t); string(v) != "7" {
+		t.Fatalf("other namespace's pair = %q, want 7", v)
+	}
 }
 
 // fullTask sets every field to a non-default value.
@@ -739,4 +777,446 @@ func testRetention(ctx context.Context, t *testing.T, s store.Store) {
 	if n := ok(s.ExecutionDeleteBefore(ctx, store.ExecutionDeleteBeforeParams{Before: cutoff}))(t); n != 1 {
 		t.Errorf("second pass deleted %d, want 1", n)
 	}
+}
+
+// Clock is implemented by stores whose clock a test may set. Both drivers
+// implement it; cases that need it skip on a store that does not.
+type Clock interface {
+	// SetNow replaces the store's clock.
+	SetNow(now func() time.Time)
+}
+
+// testClock is a clock that moves only when told.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// setClock makes s run on a test clock that reads t0, or skips the test.
+func setClock(t *testing.T, s store.Store) *testClock {
+	t.Helper()
+	settable, isClock := s.(Clock)
+	if !isClock {
+		t.Skipf("the %s store has no settable clock (storetest.Clock)", s.Driver())
+	}
+	c := &testClock{now: t0}
+	settable.SetNow(c.Now)
+	return c
+}
+
+// fakeWasm returns size deterministic bytes that start like a Wasm module.
+func fakeWasm(size int, seed byte) []byte {
+	b := make([]byte, size)
+	copy(b, "\x00asm\x01\x00\x00\x00")
+	x := uint32(seed) + 1
+	for i := min(8, size); i < size; i++ {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = byte(x)
+	}
+	return b
+}
+
+// pluginFor returns a plugin whose size and digest match its fake bytes.
+func pluginFor(namespace, name string, size int, seed byte) (core.Plugin, []byte) {
+	wasm := fakeWasm(size, seed)
+	sum := sha256.Sum256(wasm)
+	return core.Plugin{Namespace: namespace, Name: name, SHA256: hex.EncodeToString(sum[:]), Size: int64(size)}, wasm
+}
+
+func wantField(t *testing.T, err error, field string) {
+	t.Helper()
+	var fe *core.FieldError
+	if !errors.As(err, &fe) || fe.Field != field {
+		t.Fatalf("error = %v, want a field error on %q", err, field)
+	}
+}
+
+// samePlugin compares the metadata a caller sets.
+func samePlugin(t *testing.T, got, want core.Plugin) {
+	t.Helper()
+	if got.CreatedAt.IsZero() || got.UpdatedAt.IsZero() {
+		t.Errorf("timestamps not set: %+v", got)
+	}
+	got.CreatedAt, got.UpdatedAt, want.CreatedAt, want.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if string(gj) != string(wj) {
+		t.Errorf("plugin differs:\n got  %s\n want %s", gj, wj)
+	}
+}
+
+func testPluginRoundTrip(ctx context.Context, t *testing.T, s store.Store) {
+	zeta, zetaWasm := pluginFor(core.DefaultNamespace, "zeta", 4096, 1)
+	zeta.Version = "1.2.0-rc.1+build.5"
+	zeta.Uploader = "ops@example.com"
+	zeta.Description = "Sends a Slack message — 通知"
+	zeta.ConfigSchema = json.RawMessage(`{"type":"object","required":["channel"],"properties":{"channel":{"type":"string"}}}`)
+	alpha, alphaWasm := pluginFor(core.DefaultNamespace, "alpha", 100, 2)
+
+	put := ok(s.PluginPut(ctx, zeta, zetaWasm))(t)
+	samePlugin(t, put, zeta)
+	if !put.CreatedAt.Equal(put.UpdatedAt) {
+		t.Errorf("new plugin: created_at %v != updated_at %v", put.CreatedAt, put.UpdatedAt)
+	}
+	samePlugin(t, ok(s.PluginPut(ctx, alpha, alphaWasm))(t), alpha)
+
+	samePlugin(t, ok(s.PluginGet(ctx, core.DefaultNamespace, "zeta"))(t), zeta)
+	got, wasm, err := s.PluginGetWasm(ctx, core.DefaultNamespace, "zeta")
+	noErr(t, err)
+	samePlugin(t, got, zeta)
+	if !bytes.Equal(wasm, zetaWasm) {
+		t.Fatalf("Wasm bytes differ: got %d bytes, want %d", len(wasm), len(zetaWasm))
+	}
+	if a := ok(s.PluginGet(ctx, core.DefaultNamespace, "alpha"))(t); a.ConfigSchema != nil || a.Version != "" || a.Uploader != "" {
+		t.Errorf("empty fields came back set: %+v", a)
+	}
+
+	list := ok(s.PluginList(ctx, core.DefaultNamespace))(t)
+	if len(list) != 2 || list[0].Name != "alpha" || list[1].Name != "zeta" {
+		t.Fatalf("list = %+v, want alpha, zeta", list)
+	}
+	samePlugin(t, list[1], zeta)
+
+	_, err = s.PluginGet(ctx, core.DefaultNamespace, "nope")
+	wantErr(t, err, store.ErrNotFound)
+	_, _, err = s.PluginGetWasm(ctx, core.DefaultNamespace, "nope")
+	wantErr(t, err, store.ErrNotFound)
+	wantErr(t, s.PluginDelete(ctx, core.DefaultNamespace, "nope"), store.ErrNotFound)
+	if l := ok(s.PluginList(ctx, "ghost"))(t); len(l) != 0 {
+		t.Fatalf("unknown namespace lists %+v", l)
+	}
+	_, err = s.PluginPut(ctx, core.Plugin{Namespace: core.DefaultNamespace, Name: "Bad Name", SHA256: zeta.SHA256, Size: zeta.Size}, zetaWasm)
+	wantField(t, err, "name")
+	bad := alpha
+	bad.ConfigSchema = json.RawMessage(`{"type":`)
+	_, err = s.PluginPut(ctx, bad, alphaWasm)
+	wantField(t, err, "config_schema")
+}
+
+func testPluginReplace(ctx context.Context, t *testing.T, s store.Store) {
+	clock := setClock(t, s)
+	v1, wasm1 := pluginFor(core.DefaultNamespace, "notify", 2000, 1)
+	v1.Version = "1.0.0"
+	first := ok(s.PluginPut(ctx, v1, wasm1))(t)
+	if !first.CreatedAt.Equal(t0) || !first.UpdatedAt.Equal(t0) {
+		t.Fatalf("first put: created %v updated %v, want both %v", first.CreatedAt, first.UpdatedAt, t0)
+	}
+	clock.Add(time.Minute)
+	v2, wasm2 := pluginFor(core.DefaultNamespace, "notify", 3000, 2)
+	v2.Version = "2.0.0"
+	second := ok(s.PluginPut(ctx, v2, wasm2))(t)
+	if !second.CreatedAt.Equal(t0) || !second.UpdatedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("replace: created %v updated %v, want %v and %v", second.CreatedAt, second.UpdatedAt, t0, t0.Add(time.Minute))
+	}
+	got, wasm, err := s.PluginGetWasm(ctx, core.DefaultNamespace, "notify")
+	noErr(t, err)
+	if got.Version != "2.0.0" || got.SHA256 != v2.SHA256 || got.Size != 3000 || !bytes.Equal(wasm, wasm2) {
+		t.Fatalf("after replace: %+v with %d bytes", got, len(wasm))
+	}
+	if l := ok(s.PluginList(ctx, core.DefaultNamespace))(t); len(l) != 1 {
+		t.Fatalf("replace added a row: %+v", l)
+	}
+}
+
+func testPluginCorrupt(ctx context.Context, t *testing.T, s store.Store) {
+	p, wasm := pluginFor(core.DefaultNamespace, "echo", 1000, 1)
+	short := p
+	short.Size = 999
+	_, err := s.PluginPut(ctx, short, wasm)
+	wantField(t, err, "size")
+	_, err = s.PluginPut(ctx, p, wasm[:999])
+	wantField(t, err, "size")
+	flipped := slices.Clone(wasm)
+	flipped[500] ^= 1
+	_, err = s.PluginPut(ctx, p, flipped)
+	wantField(t, err, "sha256")
+	upper := p
+	upper.SHA256 = strings.ToUpper(p.SHA256)
+	_, err = s.PluginPut(ctx, upper, wasm)
+	wantField(t, err, "sha256")
+	_, err = s.PluginGet(ctx, core.DefaultNamespace, "echo")
+	wantErr(t, err, store.ErrNotFound)
+
+	// A refused replace leaves the stored plugin as it was.
+	ok(s.PluginPut(ctx, p, wasm))(t)
+	other, otherWasm := pluginFor(core.DefaultNamespace, "echo", 1000, 2)
+	_, err = s.PluginPut(ctx, other, wasm)
+	wantField(t, err, "sha256")
+	_, err = s.PluginPut(ctx, p, otherWasm)
+	wantField(t, err, "sha256")
+	got, stored, err := s.PluginGetWasm(ctx, core.DefaultNamespace, "echo")
+	noErr(t, err)
+	if got.SHA256 != p.SHA256 || !bytes.Equal(stored, wasm) {
+		t.Fatalf("refused replace changed the plugin: %+v", got)
+	}
+}
+
+func testPluginUnknownNamespace(ctx context.Context, t *testing.T, s store.Store) {
+	p, wasm := pluginFor("ghost", "echo", 100, 1)
+	_, err := s.PluginPut(ctx, p, wasm)
+	wantErr(t, err, store.ErrNotFound)
+	if !strings.Contains(err.Error(), "ghost") {
+		t.Errorf("error should name the namespace: %v", err)
+	}
+}
+
+func testPluginNamespaceIsolation(ctx context.Context, t *testing.T, s store.Store) {
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-a"}))(t)
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-b"}))(t)
+	a, aWasm := pluginFor("team-a", "notify", 500, 1)
+	ok(s.PluginPut(ctx, a, aWasm))(t)
+	_, err := s.PluginGet(ctx, "team-b", "notify")
+	wantErr(t, err, store.ErrNotFound)
+	_, _, err = s.PluginGetWasm(ctx, "team-b", "notify")
+	wantErr(t, err, store.ErrNotFound)
+	if l := ok(s.PluginList(ctx, "team-b"))(t); len(l) != 0 {
+		t.Fatalf("team-b lists %+v", l)
+	}
+	wantErr(t, s.PluginDelete(ctx, "team-b", "notify"), store.ErrNotFound)
+
+	// The same name in another namespace is another plugin.
+	b, bWasm := pluginFor("team-b", "notify", 700, 2)
+	ok(s.PluginPut(ctx, b, bWasm))(t)
+	noErr(t, s.PluginDelete(ctx, "team-b", "notify"))
+	got, wasm, err := s.PluginGetWasm(ctx, "team-a", "notify")
+	noErr(t, err)
+	if got.SHA256 != a.SHA256 || !bytes.Equal(wasm, aWasm) {
+		t.Fatalf("team-a's plugin changed: %+v", got)
+	}
+}
+
+func testPluginDeleteInUse(ctx context.Context, t *testing.T, s store.Store) {
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-a"}))(t)
+	p, wasm := pluginFor("team-a", "notify", 500, 1)
+	ok(s.PluginPut(ctx, p, wasm))(t)
+	// A task of another namespace with that executor does not hold it.
+	ok(s.TaskCreate(ctx, core.Task{Name: "elsewhere", Executor: "notify"}))(t)
+	ok(s.TaskCreate(ctx, core.Task{Namespace: "team-a", Name: "nightly_digest", Executor: "notify"}))(t)
+	ok(s.TaskCreate(ctx, core.Task{Namespace: "team-a", Name: "unrelated", Executor: "http"}))(t)
+
+	err := s.PluginDelete(ctx, "team-a", "notify")
+	wantErr(t, err, store.ErrInUse)
+	if !strings.Contains(err.Error(), "nightly_digest") || strings.Contains(err.Error(), "unrelated") || strings.Contains(err.Error(), "elsewhere") {
+		t.Errorf("error should name the task using the plugin, and only it: %v", err)
+	}
+	ok(s.PluginGet(ctx, "team-a", "notify"))(t)
+
+	noErr(t, s.TaskDelete(ctx, store.TaskDeleteParams{Namespace: "team-a", Name: "nightly_digest"}))
+	noErr(t, s.PluginDelete(ctx, "team-a", "notify"))
+	_, err = s.PluginGet(ctx, "team-a", "notify")
+	wantErr(t, err, store.ErrNotFound)
+	wantErr(t, s.PluginDelete(ctx, "team-a", "notify"), store.ErrNotFound)
+}
+
+func testPluginLarge(ctx context.Context, t *testing.T, s store.Store) {
+	p, wasm := pluginFor(core.DefaultNamespace, "big", 6<<20, 3)
+	ok(s.PluginPut(ctx, p, wasm))(t)
+	got, stored, err := s.PluginGetWasm(ctx, core.DefaultNamespace, "big")
+	noErr(t, err)
+	if got.Size != 6<<20 || !bytes.Equal(stored, wasm) {
+		t.Fatalf("6 MiB plugin came back as %d bytes (size %d)", len(stored), got.Size)
+	}
+	if l := ok(s.PluginList(ctx, core.DefaultNamespace))(t); len(l) != 1 || l[0].Size != 6<<20 {
+		t.Fatalf("list = %+v", l)
+	}
+}
+
+func kvSet(ctx context.Context, t *testing.T, s store.Store, namespace, key, value string) {
+	t.Helper()
+	noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: namespace, Key: key, Value: []byte(value)}))
+}
+
+func kvWant(ctx context.Context, t *testing.T, s store.Store, namespace, key, want string) {
+	t.Helper()
+	got, err := s.KVGet(ctx, namespace, key)
+	if err != nil {
+		t.Fatalf("get %q in %q: %v", key, namespace, err)
+	}
+	if string(got) != want {
+		t.Fatalf("get %q in %q = %q, want %q", key, namespace, got, want)
+	}
+}
+
+func kvAbsent(ctx context.Context, t *testing.T, s store.Store, namespace, key string) {
+	t.Helper()
+	_, err := s.KVGet(ctx, namespace, key)
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func testKVCRUD(ctx context.Context, t *testing.T, s store.Store) {
+	ns := core.DefaultNamespace
+	kvAbsent(ctx, t, s, ns, "counter")
+	kvSet(ctx, t, s, ns, "counter", "1")
+	kvWant(ctx, t, s, ns, "counter", "1")
+	kvSet(ctx, t, s, ns, "counter", "2")
+	kvWant(ctx, t, s, ns, "counter", "2")
+
+	// Keys compare byte for byte: no case folding, no trailing-space padding.
+	kvSet(ctx, t, s, ns, "a", "plain")
+	kvSet(ctx, t, s, ns, "a ", "space")
+	kvSet(ctx, t, s, ns, "A", "upper")
+	kvSet(ctx, t, s, ns, "user 42/状态", "unicode")
+	kvWant(ctx, t, s, ns, "a", "plain")
+	kvWant(ctx, t, s, ns, "a ", "space")
+	kvWant(ctx, t, s, ns, "A", "upper")
+	kvWant(ctx, t, s, ns, "user 42/状态", "unicode")
+
+	// Values are bytes: empty, binary and up to the store's limit.
+	noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: "empty"}))
+	if v := ok(s.KVGet(ctx, ns, "empty"))(t); len(v) != 0 {
+		t.Fatalf("empty value came back as %q", v)
+	}
+	binary := make([]byte, 256)
+	for i := range binary {
+		binary[i] = byte(i)
+	}
+	noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: "binary", Value: binary}))
+	if v := ok(s.KVGet(ctx, ns, "binary"))(t); !bytes.Equal(v, binary) {
+		t.Fatalf("binary value came back as %x", v)
+	}
+	big := fakeWasm(core.MaxKVValueBytes, 9)
+	noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: "big", Value: big}))
+	if v := ok(s.KVGet(ctx, ns, "big"))(t); !bytes.Equal(v, big) {
+		t.Fatalf("1 MiB value came back as %d bytes", len(v))
+	}
+
+	noErr(t, s.KVDelete(ctx, ns, "counter"))
+	kvAbsent(ctx, t, s, ns, "counter")
+	noErr(t, s.KVDelete(ctx, ns, "counter")) // absent: not an error
+	kvWant(ctx, t, s, ns, "a", "plain")
+
+	err := s.KVSet(ctx, store.KVSetParams{Namespace: "ghost", Key: "k", Value: []byte("v")})
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func testKVNamespaceIsolation(ctx context.Context, t *testing.T, s store.Store) {
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-a"}))(t)
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-b"}))(t)
+	kvSet(ctx, t, s, "team-a", "token", "a-secret")
+	kvAbsent(ctx, t, s, "team-b", "token")
+	kvSet(ctx, t, s, "team-b", "token", "b-secret")
+	kvWant(ctx, t, s, "team-a", "token", "a-secret")
+	noErr(t, s.KVDelete(ctx, "team-b", "token"))
+	kvWant(ctx, t, s, "team-a", "token", "a-secret")
+	kvAbsent(ctx, t, s, "team-b", "token")
+}
+
+func testKVExpiry(ctx context.Context, t *testing.T, s store.Store) {
+	clock := setClock(t, s)
+	ns := core.DefaultNamespace
+	noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: "session", Value: []byte("x"), TTL: 10 * time.Second}))
+	noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: "tiny", Value: []byte("y"), TTL: time.Microsecond}))
+	noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: "forever", Value: []byte("z")}))
+	kvWant(ctx, t, s, ns, "tiny", "y") // rounded up to 1ms: alive at the write
+	clock.Add(10*time.Second - time.Millisecond)
+	kvWant(ctx, t, s, ns, "session", "x")
+	kvAbsent(ctx, t, s, ns, "tiny")
+	clock.Add(time.Millisecond)
+	kvAbsent(ctx, t, s, ns, "session")
+	clock.Add(365 * 24 * time.Hour)
+	kvWant(ctx, t, s, ns, "forever", "z")
+
+	// Setting an expired key again revives it; setting without a TTL
+	// clears the expiry.
+	noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: "session", Value: []byte("again"), TTL: time.Minute}))
+	kvWant(ctx, t, s, ns, "session", "again")
+	kvSet(ctx, t, s, ns, "session", "kept")
+	clock.Add(time.Hour)
+	kvWant(ctx, t, s, ns, "session", "kept")
+}
+
+func testKVQuota(ctx context.Context, t *testing.T, s store.Store) {
+	clock := setClock(t, s)
+	ns := core.DefaultNamespace
+	set := func(key string, ttl time.Duration) error {
+		return s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: key, Value: []byte(key), TTL: ttl, MaxKeys: 3})
+	}
+	noErr(t, set("k1", 0))
+	noErr(t, set("k2", 0))
+	noErr(t, set("k3", time.Minute))
+	err := set("k4", 0)
+	wantErr(t, err, store.ErrQuotaExceeded)
+	if !strings.Contains(err.Error(), "limit is 3") {
+		t.Errorf("error should name the limit: %v", err)
+	}
+	kvAbsent(ctx, t, s, ns, "k4")
+	noErr(t, set("k2", 0)) // overwriting at the limit is allowed
+	// Without MaxKeys there is no limit; other namespaces count their own.
+	kvSet(ctx, t, s, ns, "unlimited", "x")
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-b"}))(t)
+	noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: "team-b", Key: "k1", Value: []byte("b"), MaxKeys: 1}))
+	// Now four live keys: still full.
+	wantErr(t, set("k5", 0), store.ErrQuotaExceeded)
+	noErr(t, s.KVDelete(ctx, ns, "unlimited"))
+	noErr(t, s.KVDelete(ctx, ns, "k1"))
+	noErr(t, set("k4", 0))
+	wantErr(t, set("k5", 0), store.ErrQuotaExceeded)
+	// An expired key no longer counts, and setting it again is a new key.
+	clock.Add(time.Minute)
+	noErr(t, set("k5", 0))
+	wantErr(t, set("k3", 0), store.ErrQuotaExceeded)
+}
+
+func testKVInvalid(ctx context.Context, t *testing.T, s store.Store) {
+	ns := core.DefaultNamespace
+	for _, key := range []string{"", strings.Repeat("k", core.MaxKVKeyBytes+1), "bad \xff byte", "line\nbreak", "tab\there", "nul\x00"} {
+		wantField(t, s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: key, Value: []byte("v")}), "key")
+		_, err := s.KVGet(ctx, ns, key)
+		wantField(t, err, "key")
+		wantField(t, s.KVDelete(ctx, ns, key), "key")
+	}
+	longest := strings.Repeat("é", core.MaxKVKeyBytes/2) // 256 bytes
+	kvSet(ctx, t, s, ns, longest, "ok")
+	kvWant(ctx, t, s, ns, longest, "ok")
+	wantField(t, s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: "big", Value: make([]byte, core.MaxKVValueBytes+1)}), "value")
+	wantField(t, s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: "k", TTL: -time.Second}), "ttl")
+	wantField(t, s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: "k", MaxKeys: -1}), "max_keys")
+	kvAbsent(ctx, t, s, ns, "big")
+	kvAbsent(ctx, t, s, ns, "k")
+}
+
+func testKVDeleteExpired(ctx context.Context, t *testing.T, s store.Store) {
+	setClock(t, s)
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-b"}))(t)
+	for _, kv := range []struct {
+		ns, key string
+		ttl     time.Duration
+	}{
+		{core.DefaultNamespace, "m1", time.Minute},
+		{core.DefaultNamespace, "m2", time.Minute},
+		{"team-b", "m1", time.Minute},
+		{core.DefaultNamespace, "h1", time.Hour},
+		{"team-b", "h1", time.Hour},
+		{core.DefaultNamespace, "forever", 0},
+	} {
+		noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: kv.ns, Key: kv.key, Value: []byte("v"), TTL: kv.ttl}))
+	}
+	if n := ok(s.KVDeleteExpired(ctx, t0.Add(time.Minute-time.Millisecond)))(t); n != 0 {
+		t.Fatalf("before the first expiry: deleted %d, want 0", n)
+	}
+	if n := ok(s.KVDeleteExpired(ctx, t0.Add(time.Minute)))(t); n != 3 {
+		t.Fatalf("at the minute: deleted %d, want 3", n)
+	}
+	if n := ok(s.KVDeleteExpired(ctx, t0.Add(time.Minute)))(t); n != 0 {
+		t.Fatalf("second sweep: deleted %d, want 0", n)
+	}
+	kvWant(ctx, t, s, core.DefaultNamespace, "h1", "v")
+	if n := ok(s.KVDeleteExpired(ctx, t0.Add(48*time.Hour)))(t); n != 2 {
+		t.Fatalf("after two days: deleted %d, want 2", n)
+	}
+	kvWant(ctx, t, s, core.DefaultNamespace, "forever", "v")
 }

@@ -28,6 +28,15 @@ type Dialect interface {
 	// without hiding any other error, as MySQL's INSERT IGNORE would).
 	// keyColumn is any column of the table (MySQL needs one to name).
 	InsertIgnoreDuplicates(keyColumn string) string
+	// InsertUpdateDuplicates is the clause appended to an INSERT so that a
+	// row whose key (keyColumns, the table's only unique key) is taken
+	// updates that row's updateColumns to the values the INSERT carried
+	// instead: an upsert.
+	InsertUpdateDuplicates(keyColumns []string, updateColumns ...string) string
+	// MaxValueBytes is the largest single value (a plugin's Wasm bytes)
+	// that a statement can carry to the database and a row can bring back,
+	// so that a bigger one is refused with a clear error before it is sent.
+	MaxValueBytes() int64
 }
 
 // Store implements store.Store over database/sql.
@@ -42,6 +51,10 @@ type Store struct {
 func New(db *sql.DB, d Dialect) *Store {
 	return &Store{db: db, d: d, Now: time.Now}
 }
+
+// SetNow replaces the clock, so that a test can move time (key-value
+// expiry). Call it before the store is shared between goroutines.
+func (s *Store) SetNow(now func() time.Time) { s.Now = now }
 
 // DB returns the underlying database.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -94,6 +107,14 @@ func fromNullMS(v sql.NullInt64) time.Time {
 		return time.Time{}
 	}
 	return fromMS(v.Int64)
+}
+
+// count says "1 task", "2 tasks".
+func count(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.FormatInt(n, 10) + " " + noun + "s"
 }
 
 func (s *Store) wrap(op string, err error) error {
@@ -192,22 +213,47 @@ func (s *Store) NamespaceUpdate(ctx context.Context, ns core.Namespace) (core.Na
 
 // NamespaceDelete implements store.Store.
 func (s *Store) NamespaceDelete(ctx context.Context, name string) error {
-	res, err := s.db.ExecContext(ctx,
-		`DELETE FROM namespaces WHERE name = ? AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.namespace = ?)`, name, name)
+	deleted := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM namespaces WHERE name = ?
+			AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.namespace = ?)
+			AND NOT EXISTS (SELECT 1 FROM plugins WHERE plugins.namespace = ?)`, name, name, name)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		deleted = true
+		_, err = tx.ExecContext(ctx, `DELETE FROM kv WHERE namespace = ?`, name)
+		return err
+	})
 	if err != nil {
 		return s.wrap(fmt.Sprintf("delete namespace %q", name), err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return s.wrap(fmt.Sprintf("delete namespace %q", name), err)
-	}
-	if n == 1 {
+	if deleted {
 		return nil
 	}
 	if _, err := s.NamespaceGet(ctx, name); err != nil {
 		return err
 	}
-	return s.wrap("delete namespace", fmt.Errorf("namespace %q still holds tasks: %w (delete its tasks first)", name, store.ErrNotEmpty))
+	// Only for the message: what is left in it.
+	var tasks, plugins int64
+	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM tasks WHERE namespace = ?), (SELECT COUNT(*) FROM plugins WHERE namespace = ?)`,
+		name, name).Scan(&tasks, &plugins); err != nil {
+		return s.wrap(fmt.Sprintf("delete namespace %q", name), err)
+	}
+	held := "tasks or plugins" // both went since the DELETE ran
+	switch {
+	case tasks > 0 && plugins > 0:
+		held = count(tasks, "task") + " and " + count(plugins, "plugin")
+	case tasks > 0:
+		held = count(tasks, "task")
+	case plugins > 0:
+		held = count(plugins, "plugin")
+	}
+	return s.wrap("delete namespace", fmt.Errorf("namespace %q still holds %s: %w (delete them first)", name, held, store.ErrNotEmpty))
 }
 
 // ---- tasks ----

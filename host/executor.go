@@ -1,0 +1,315 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/shiyu-coder/kronos/core"
+	"github.com/shiyu-coder/kronos/core/store"
+)
+
+// PluginSource is where custom plugins come from: the Store.
+type PluginSource interface {
+	// PluginGet returns the plugin's metadata, or an error wrapping
+	// store.ErrNotFound.
+	PluginGet(ctx context.Context, namespace, name string) (core.Plugin, error)
+	// PluginGetWasm returns the plugin with its Wasm bytes.
+	PluginGetWasm(ctx context.Context, namespace, name string) (core.Plugin, []byte, error)
+}
+
+// ExecutorConfig configures an Executor.
+type ExecutorConfig struct {
+	// Runtime compiles and runs the plugins. Required.
+	Runtime *Runtime
+	// Builtins are the built-in plugins by executor name. Their names are
+	// reserved in every namespace.
+	Builtins map[string][]byte
+	// Plugins is the source of custom plugins; nil allows built-ins only.
+	Plugins PluginSource
+	// Limits are the defaults of every call (the server's network policy,
+	// memory); a task's timeout overrides Limits.Timeout.
+	Limits Limits
+}
+
+// Executor runs executions on Wasm plugins: it implements core.Executor.
+//
+// A task's executor names a built-in plugin or a custom plugin of the
+// task's namespace. Its config is either the plugin's own config (the
+// Kronos contract: the plugin's execute export receives it in the input
+// envelope and its describe schema validates it), or, for any other
+// Extism plugin, {"extism": {"function": …, "input": …, "config": {…}}}.
+type Executor struct {
+	cfg ExecutorConfig
+
+	mu       sync.Mutex
+	schemas  map[string]*schemaEntry // by module hash
+	builtins map[string]*Compiled    // by executor name, once compiled
+}
+
+type schemaEntry struct {
+	desc   Description
+	schema *ConfigSchema
+	err    error
+}
+
+// NewExecutor returns an Executor.
+func NewExecutor(cfg ExecutorConfig) *Executor {
+	return &Executor{cfg: cfg, schemas: map[string]*schemaEntry{}, builtins: map[string]*Compiled{}}
+}
+
+// BuiltinNames returns the names of the built-in executors, sorted.
+func (e *Executor) BuiltinNames() []string {
+	return slices.Sorted(maps.Keys(e.cfg.Builtins))
+}
+
+// Precompile compiles every built-in plugin and reads its description, so
+// that the first fire of a task pays no compile.
+func (e *Executor) Precompile(ctx context.Context) error {
+	for _, name := range e.BuiltinNames() {
+		c, err := e.resolve(ctx, core.DefaultNamespace, name)
+		if err != nil {
+			return fmt.Errorf("built-in plugin %q: %w", name, err)
+		}
+		if se := e.schemaFor(ctx, c, core.DefaultNamespace); se.err != nil {
+			return fmt.Errorf("built-in plugin %q: %w", name, se.err)
+		}
+	}
+	return nil
+}
+
+// resolve finds and compiles the plugin a task names.
+func (e *Executor) resolve(ctx context.Context, namespace, executor string) (*Compiled, error) {
+	if wasm, ok := e.cfg.Builtins[executor]; ok {
+		// Compile hashes the module; do it once per built-in, not per call.
+		e.mu.Lock()
+		c := e.builtins[executor]
+		e.mu.Unlock()
+		if c != nil {
+			return c, nil
+		}
+		c, err := e.cfg.Runtime.Compile(ctx, wasm, e.cfg.Limits.MemoryPages)
+		if err != nil {
+			return nil, err
+		}
+		e.mu.Lock()
+		e.builtins[executor] = c
+		e.mu.Unlock()
+		return c, nil
+	}
+	if e.cfg.Plugins == nil {
+		return nil, &core.FieldError{Field: "executor", Message: fmt.Sprintf("%q is not an executor: the built-in ones are %v", executor, e.BuiltinNames())}
+	}
+	// The metadata read is small; the module is fetched only when this node
+	// has not compiled that version yet.
+	meta, err := e.cfg.Plugins.PluginGet(ctx, namespace, executor)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &core.FieldError{Field: "executor", Message: fmt.Sprintf("%q is neither a built-in executor (%v) nor a plugin uploaded to namespace %q", executor, e.BuiltinNames(), namespace)}
+		}
+		return nil, fmt.Errorf("look up plugin %q: %w", executor, err)
+	}
+	if c := e.cfg.Runtime.compiledByHex(meta.SHA256, e.cfg.Limits.MemoryPages); c != nil {
+		return c, nil
+	}
+	_, wasm, err := e.cfg.Plugins.PluginGetWasm(ctx, namespace, executor)
+	if err != nil {
+		return nil, fmt.Errorf("load plugin %q: %w", executor, err)
+	}
+	return e.cfg.Runtime.Compile(ctx, wasm, e.cfg.Limits.MemoryPages)
+}
+
+// schemaFor describes a compiled plugin once and caches the compiled
+// config schema by module hash.
+func (e *Executor) schemaFor(ctx context.Context, c *Compiled, namespace string) *schemaEntry {
+	e.mu.Lock()
+	se, ok := e.schemas[c.Hash()]
+	e.mu.Unlock()
+	if ok {
+		return se
+	}
+	se = &schemaEntry{}
+	se.desc, se.err = c.Describe(ctx, namespace)
+	if se.err == nil {
+		se.schema, se.err = CompileConfigSchema(se.desc.ConfigSchema)
+	}
+	e.mu.Lock()
+	e.schemas[c.Hash()] = se
+	e.mu.Unlock()
+	return se
+}
+
+// extismCall is the config of a task that calls a plain Extism plugin.
+type extismCall struct {
+	// Function is the export to call. Required.
+	Function string `json:"function"`
+	// Input is passed as the raw input.
+	Input string `json:"input"`
+	// Config is the Extism config map the plugin reads.
+	Config map[string]string `json:"config"`
+}
+
+// rawCall returns the extism block of a config, if it has one.
+func rawCall(config json.RawMessage) (*extismCall, *core.FieldError) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(config, &probe); err != nil {
+		// Not an object: the task's own validation reports that.
+		return nil, nil //nolint:nilerr // the config is checked elsewhere
+	}
+	raw, ok := probe["extism"]
+	if !ok {
+		return nil, nil
+	}
+	if len(probe) != 1 {
+		return nil, &core.FieldError{Field: "config", Message: `a plain Extism call takes only the "extism" key: {"extism": {"function": "…", "input": "…", "config": {}}}`}
+	}
+	var call extismCall
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&call); err != nil {
+		return nil, &core.FieldError{Field: "config.extism", Message: "must be {\"function\": string, \"input\": string, \"config\": {string: string}}: " + err.Error()}
+	}
+	if call.Function == "" {
+		return nil, &core.FieldError{Field: "config.extism.function", Message: "is required: name the plugin export to call"}
+	}
+	return &call, nil
+}
+
+// ValidateConfig implements core.Executor.
+func (e *Executor) ValidateConfig(ctx context.Context, t core.Task) error {
+	what := fmt.Sprintf("task %q", t.Name)
+	c, err := e.resolve(ctx, t.Namespace, t.Executor)
+	if err != nil {
+		var fe *core.FieldError
+		if errors.As(err, &fe) {
+			return &core.ValidationError{What: what, Fields: []*core.FieldError{fe}}
+		}
+		return err
+	}
+	call, fe := rawCall(t.Config)
+	if fe != nil {
+		return &core.ValidationError{What: what, Fields: []*core.FieldError{fe}}
+	}
+	if call != nil {
+		return nil // a plain Extism plugin has no schema to check against
+	}
+	se := e.schemaFor(ctx, c, t.Namespace)
+	if se.err != nil {
+		return fmt.Errorf("executor %q: %w", t.Executor, se.err)
+	}
+	if fields := se.schema.Validate(t.Config); len(fields) > 0 {
+		return &core.ValidationError{What: what, Fields: fields}
+	}
+	return nil
+}
+
+// envelope is the input of a contract plugin's execute export.
+type envelope struct {
+	Config    json.RawMessage `json:"config"`
+	Execution executionInfo   `json:"execution"`
+}
+
+type executionInfo struct {
+	ID          string            `json:"id"`
+	Attempt     int               `json:"attempt"`
+	ScheduledAt time.Time         `json:"scheduled_at"`
+	Trigger     string            `json:"trigger"`
+	Namespace   string            `json:"namespace"`
+	Task        string            `json:"task"`
+	Labels      map[string]string `json:"labels"`
+}
+
+// contractOutput is the output of a contract plugin's execute export.
+type contractOutput struct {
+	Status string          `json:"status"`
+	Result json.RawMessage `json:"result"`
+	Error  string          `json:"error"`
+}
+
+// Execute implements core.Executor.
+func (e *Executor) Execute(ctx context.Context, req core.ExecuteRequest) core.ExecuteResult {
+	t, x := req.Task, req.Execution
+	fail := func(status core.ExecutionStatus, msg string) core.ExecuteResult {
+		return core.ExecuteResult{Status: status, Error: msg}
+	}
+	c, err := e.resolve(ctx, t.Namespace, t.Executor)
+	if err != nil {
+		return fail(core.StatusFailed, err.Error())
+	}
+	lim := e.cfg.Limits
+	if t.Timeout > 0 {
+		lim.Timeout = t.Timeout
+	}
+	cr := CallRequest{Namespace: t.Namespace, Limits: lim}
+	if req.Log != nil {
+		cr.Log = func(l Level, msg string) { req.Log(l.String(), msg) }
+	}
+	call, fe := rawCall(t.Config)
+	if fe != nil {
+		return fail(core.StatusFailed, fe.Error())
+	}
+	if call != nil {
+		cr.Function, cr.Input, cr.ExtismConfig = call.Function, []byte(call.Input), call.Config
+	} else {
+		labels := t.Labels
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		cr.Input, err = json.Marshal(envelope{
+			Config: t.Config,
+			Execution: executionInfo{
+				ID: x.ID, Attempt: x.Attempt, ScheduledAt: x.ScheduledAt.UTC(), Trigger: string(x.Trigger),
+				Namespace: t.Namespace, Task: t.Name, Labels: labels,
+			},
+		})
+		if err != nil {
+			return fail(core.StatusFailed, "encode plugin input: "+err.Error())
+		}
+	}
+	res, err := c.Call(ctx, cr)
+	if err != nil {
+		r := fail(core.StatusFailed, err.Error())
+		var ce *CallError
+		if errors.As(err, &ce) {
+			switch ce.Kind {
+			case KindTimeout:
+				r.Status = core.StatusTimedOut
+			case KindCanceled:
+				r.Status = core.StatusCanceled
+			}
+		}
+		r.Duration = res.Duration
+		return r
+	}
+	out := core.ExecuteResult{Status: core.StatusSucceeded, Output: string(res.Output), Duration: res.Duration}
+	if call != nil {
+		return out // a plain Extism plugin's output is recorded as it is
+	}
+	var co contractOutput
+	if json.Unmarshal(res.Output, &co) != nil {
+		return out // not the contract's JSON: keep the raw output
+	}
+	if len(co.Result) > 0 {
+		out.Output = string(co.Result)
+	}
+	switch co.Status {
+	case "", string(core.StatusSucceeded):
+	case string(core.StatusFailed):
+		out.Status, out.Error = core.StatusFailed, co.Error
+		if out.Error == "" {
+			out.Error = "the plugin reported failure without a message"
+		}
+	default:
+		out.Status = core.StatusFailed
+		out.Error = fmt.Sprintf("the plugin returned status %q; the contract allows succeeded or failed", co.Status)
+	}
+	return out
+}
+
+var _ core.Executor = (*Executor)(nil)

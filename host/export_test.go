@@ -1,0 +1,19 @@
+package host
+
+import (
+	"context"
+	"testing"
+)
+
+// BenchmarkPoolCheckout is the cost of taking an idle instance from a pool
+// and giving it back.
+func BenchmarkPoolCheckout(b *testing.B) {
+	p := &pool{maxIdle: 1}
+	p.idle = append(p.idle, &instance{})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		inst, _ := p.get(ctx, nil)
+		p.put(ctx, inst)
+	}
+}
