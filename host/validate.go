@@ -30,6 +30,7 @@ const (
 	RejectCompile       ModuleRejection = "does_not_compile"
 	RejectMissingExport ModuleRejection = "missing_export"
 	RejectImport        ModuleRejection = "forbidden_import"
+	RejectDescribe      ModuleRejection = "bad_describe"
 )
 
 // ModuleError says why a module was refused and what to do.

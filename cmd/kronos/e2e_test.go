@@ -238,7 +238,7 @@ func TestServerEndToEnd(t *testing.T) {
 	if code, _, err := get(t, base+"/nope"); err != nil || code != http.StatusNotFound {
 		t.Errorf("GET /nope: %d %v; want 404", code, err)
 	}
-	for _, want := range []string{`"msg":"kronos started"`, `"version":"` + e2eVersion + `"`, `"driver":"sqlite"`, `"node_id":"`} {
+	for _, want := range []string{`"msg":"kronos started"`, `"msg":"built-in plugins ready"`, `"version":"` + e2eVersion + `"`, `"driver":"sqlite"`, `"node_id":"`} {
 		if !strings.Contains(first.log.String(), want) {
 			t.Errorf("start-up log lacks %s\n%s", want, first.log)
 		}
@@ -273,7 +273,7 @@ func TestServerEndToEnd(t *testing.T) {
 	if code := first.wait(t); code != 0 {
 		t.Errorf("after SIGTERM: exit code %d, want 0\n%s", code, first.log)
 	}
-	for _, want := range []string{"HTTP stopped", "store closed", "data dir lock released", "kronos stopped"} {
+	for _, want := range []string{"HTTP stopped", "wasm runtime closed", "store closed", "data dir lock released", "kronos stopped"} {
 		if !strings.Contains(first.log.String(), want) {
 			t.Errorf("shutdown log lacks %q\n%s", want, first.log)
 		}

@@ -18,7 +18,11 @@ const wasmCacheDir = "wasm-cache"
 // builtinPlugins returns the built-in plugins this binary embeds, or an
 // error naming the command that builds them.
 func builtinPlugins() (map[string][]byte, error) {
-	found, missing := plugins.Builtins()
+	return checkBuiltins(plugins.Builtins())
+}
+
+// checkBuiltins refuses a binary that lacks any built-in plugin.
+func checkBuiltins(found map[string][]byte, missing []string) (map[string][]byte, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("this kronos binary was built without its built-in plugins (%s); build them with `%s` and rebuild, or simply run `just build` (or `just dev`), which does both",
 			strings.Join(missing, ", "), plugins.BuildCommand)

@@ -1,0 +1,73 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/shiyu-coder/kronos/core"
+)
+
+// PluginStore is where custom plugins are kept: the Store.
+type PluginStore interface {
+	PluginSource
+	// PluginPut stores a plugin and its Wasm bytes, replacing one of the
+	// same name.
+	PluginPut(ctx context.Context, p core.Plugin, wasm []byte) (core.Plugin, error)
+}
+
+// InstallParams is one custom plugin upload.
+type InstallParams struct {
+	// Namespace receives the plugin. Required.
+	Namespace string
+	// Name is the executor type tasks will name. Required; built-in names
+	// are reserved.
+	Name string
+	// Wasm is the module.
+	Wasm []byte
+	// Uploader is recorded with the plugin.
+	Uploader string
+	// MaxBytes is the namespace's plugin size limit. Defaults to
+	// DefaultMaxModuleBytes.
+	MaxBytes int
+	// Function is the export the module must have: "execute" (the
+	// default) for a Kronos plugin, or a plain Extism plugin's own.
+	Function string
+}
+
+// Install validates an uploaded plugin, compiles it (so that its first
+// fire pays no compile), reads its description and stores it. Nothing is
+// stored unless every check passes. Errors are *ModuleError (the module),
+// *core.ValidationError (the name) or the store's.
+func (e *Executor) Install(ctx context.Context, p InstallParams) (core.Plugin, error) {
+	store, ok := e.cfg.Plugins.(PluginStore)
+	if !ok || store == nil {
+		return core.Plugin{}, errors.New("install plugin: this executor has no plugin store")
+	}
+	what := fmt.Sprintf("plugin %q", p.Name)
+	if fe := core.ValidateName("name", p.Name); fe != nil {
+		return core.Plugin{}, &core.ValidationError{What: what, Fields: []*core.FieldError{fe}}
+	}
+	if _, builtin := e.cfg.Builtins[p.Name]; builtin {
+		return core.Plugin{}, &core.ValidationError{What: what, Fields: []*core.FieldError{{
+			Field: "name", Message: fmt.Sprintf("%q is a built-in executor; choose another name", p.Name),
+		}}}
+	}
+	info, err := e.cfg.Runtime.Validate(ctx, p.Wasm, ValidateOptions{MaxBytes: p.MaxBytes, Function: p.Function})
+	if err != nil {
+		return core.Plugin{}, err
+	}
+	c, err := e.cfg.Runtime.Compile(ctx, p.Wasm, e.cfg.Limits.MemoryPages)
+	if err != nil {
+		return core.Plugin{}, &ModuleError{RejectCompile, err.Error()}
+	}
+	plugin := core.Plugin{Namespace: p.Namespace, Name: p.Name, SHA256: info.SHA256, Size: int64(info.Size), Uploader: p.Uploader}
+	if info.Describes {
+		se := e.schemaFor(ctx, c, p.Namespace)
+		if se.err != nil {
+			return core.Plugin{}, &ModuleError{RejectDescribe, "its describe export failed: " + se.err.Error()}
+		}
+		plugin.Version, plugin.Description, plugin.ConfigSchema = se.desc.Version, se.desc.Description, se.desc.ConfigSchema
+	}
+	return store.PluginPut(ctx, plugin, p.Wasm)
+}
