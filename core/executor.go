@@ -9,6 +9,9 @@ import (
 type ExecuteRequest struct {
 	// Task is the task, with its config resolved (defaults applied).
 	Task Task
+	// Settings are the settings of the task's namespace: its plugin limits
+	// and network policy.
+	Settings NamespaceSettings
 	// Execution is the attempt being run; its ID is the idempotency key
 	// that executors pass on.
 	Execution Execution

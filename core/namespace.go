@@ -21,6 +21,9 @@ type Namespace struct {
 	Name string `json:"name"`
 	// Description is free text for people.
 	Description string `json:"description,omitempty"`
+	// Settings are the limits and network policy of the namespace's
+	// plugins.
+	Settings NamespaceSettings `json:"settings,omitzero"`
 	// Version increases by one on every update; updates that name an older
 	// version fail with a conflict (optimistic concurrency).
 	Version int64 `json:"version"`
@@ -37,6 +40,7 @@ func (n *Namespace) Validate() error {
 		v.fields = append(v.fields, fe)
 	}
 	v.description("description", n.Description)
+	n.Settings.validate(&v, "settings")
 	return v.err(fmt.Sprintf("namespace %q", n.Name))
 }
 

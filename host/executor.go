@@ -50,7 +50,13 @@ type Executor struct {
 
 	mu       sync.Mutex
 	schemas  map[string]*schemaEntry // by module hash
-	builtins map[string]*Compiled    // by executor name, once compiled
+	builtins map[builtinKey]*Compiled
+}
+
+// builtinKey names a built-in compiled for a memory limit.
+type builtinKey struct {
+	name  string
+	pages uint32
 }
 
 type schemaEntry struct {
@@ -61,7 +67,7 @@ type schemaEntry struct {
 
 // NewExecutor returns an Executor.
 func NewExecutor(cfg ExecutorConfig) *Executor {
-	return &Executor{cfg: cfg, schemas: map[string]*schemaEntry{}, builtins: map[string]*Compiled{}}
+	return &Executor{cfg: cfg, schemas: map[string]*schemaEntry{}, builtins: map[builtinKey]*Compiled{}}
 }
 
 // BuiltinNames returns the names of the built-in executors, sorted.
@@ -73,7 +79,7 @@ func (e *Executor) BuiltinNames() []string {
 // that the first fire of a task pays no compile.
 func (e *Executor) Precompile(ctx context.Context) error {
 	for _, name := range e.BuiltinNames() {
-		c, err := e.resolve(ctx, core.DefaultNamespace, name)
+		c, err := e.resolve(ctx, core.DefaultNamespace, name, e.cfg.Limits.MemoryPages)
 		if err != nil {
 			return fmt.Errorf("built-in plugin %q: %w", name, err)
 		}
@@ -84,22 +90,24 @@ func (e *Executor) Precompile(ctx context.Context) error {
 	return nil
 }
 
-// resolve finds and compiles the plugin a task names.
-func (e *Executor) resolve(ctx context.Context, namespace, executor string) (*Compiled, error) {
+// resolve finds and compiles, for a memory limit, the plugin a task names.
+func (e *Executor) resolve(ctx context.Context, namespace, executor string, pages uint32) (*Compiled, error) {
 	if wasm, ok := e.cfg.Builtins[executor]; ok {
-		// Compile hashes the module; do it once per built-in, not per call.
+		// Compile hashes the module; do it once per built-in and limit, not
+		// per call.
+		key := builtinKey{name: executor, pages: pages}
 		e.mu.Lock()
-		c := e.builtins[executor]
+		c := e.builtins[key]
 		e.mu.Unlock()
 		if c != nil {
 			return c, nil
 		}
-		c, err := e.cfg.Runtime.Compile(ctx, wasm, e.cfg.Limits.MemoryPages)
+		c, err := e.cfg.Runtime.Compile(ctx, wasm, pages)
 		if err != nil {
 			return nil, err
 		}
 		e.mu.Lock()
-		e.builtins[executor] = c
+		e.builtins[key] = c
 		e.mu.Unlock()
 		return c, nil
 	}
@@ -115,14 +123,14 @@ func (e *Executor) resolve(ctx context.Context, namespace, executor string) (*Co
 		}
 		return nil, fmt.Errorf("look up plugin %q: %w", executor, err)
 	}
-	if c := e.cfg.Runtime.compiledByHex(meta.SHA256, e.cfg.Limits.MemoryPages); c != nil {
+	if c := e.cfg.Runtime.compiledByHex(meta.SHA256, pages); c != nil {
 		return c, nil
 	}
 	_, wasm, err := e.cfg.Plugins.PluginGetWasm(ctx, namespace, executor)
 	if err != nil {
 		return nil, fmt.Errorf("load plugin %q: %w", executor, err)
 	}
-	return e.cfg.Runtime.Compile(ctx, wasm, e.cfg.Limits.MemoryPages)
+	return e.cfg.Runtime.Compile(ctx, wasm, pages)
 }
 
 // schemaFor describes a compiled plugin once and caches the compiled
@@ -184,7 +192,7 @@ func rawCall(config json.RawMessage) (*extismCall, *core.FieldError) {
 // ValidateConfig implements core.Executor.
 func (e *Executor) ValidateConfig(ctx context.Context, t core.Task) error {
 	what := fmt.Sprintf("task %q", t.Name)
-	c, err := e.resolve(ctx, t.Namespace, t.Executor)
+	c, err := e.resolve(ctx, t.Namespace, t.Executor, e.cfg.Limits.MemoryPages)
 	if err != nil {
 		var fe *core.FieldError
 		if errors.As(err, &fe) {
@@ -238,13 +246,10 @@ func (e *Executor) Execute(ctx context.Context, req core.ExecuteRequest) core.Ex
 	fail := func(status core.ExecutionStatus, msg string) core.ExecuteResult {
 		return core.ExecuteResult{Status: status, Error: msg}
 	}
-	c, err := e.resolve(ctx, t.Namespace, t.Executor)
+	lim := e.limitsFor(req.Settings, t)
+	c, err := e.resolve(ctx, t.Namespace, t.Executor, lim.MemoryPages)
 	if err != nil {
 		return fail(core.StatusFailed, err.Error())
-	}
-	lim := e.cfg.Limits
-	if t.Timeout > 0 {
-		lim.Timeout = t.Timeout
 	}
 	cr := CallRequest{Namespace: t.Namespace, Limits: lim}
 	if req.Log != nil {
@@ -310,6 +315,44 @@ func (e *Executor) Execute(ctx context.Context, req core.ExecuteRequest) core.Ex
 		out.Error = fmt.Sprintf("the plugin returned status %q; the contract allows succeeded or failed", co.Status)
 	}
 	return out
+}
+
+// limitsFor layers a call's limits: the server's defaults, then the
+// namespace's settings, then the task's timeout, capped by the namespace's
+// ceiling. Private networks are reachable if the server or the namespace
+// allows them.
+func (e *Executor) limitsFor(ns core.NamespaceSettings, t core.Task) Limits {
+	lim := e.cfg.Limits
+	w := ns.Wasm
+	if w.MemoryPages != 0 {
+		lim.MemoryPages = w.MemoryPages
+	}
+	if w.MaxOutputBytes != 0 {
+		lim.MaxOutputBytes = w.MaxOutputBytes
+	}
+	if w.MaxLogBytes != 0 {
+		lim.MaxLogBytes = w.MaxLogBytes
+	}
+	if w.MaxKVValueBytes != 0 {
+		lim.MaxKVValueBytes = w.MaxKVValueBytes
+	}
+	if t.Timeout > 0 {
+		lim.Timeout = t.Timeout
+	}
+	if w.MaxTimeout > 0 && (lim.Timeout == 0 || lim.Timeout > w.MaxTimeout) {
+		lim.Timeout = w.MaxTimeout
+	}
+	n := lim.Network
+	n.AllowPrivate = n.AllowPrivate || ns.Network.AllowPrivate
+	if len(ns.Network.AllowedHosts) > 0 {
+		n.AllowedHosts = ns.Network.AllowedHosts
+	}
+	n.AllowAddrs = append(slices.Clip(n.AllowAddrs), ns.Network.AllowPrefixes()...)
+	if w.MaxHTTPResponseBytes != 0 {
+		n.MaxResponseBytes = w.MaxHTTPResponseBytes
+	}
+	lim.Network = n
+	return lim
 }
 
 var _ core.Executor = (*Executor)(nil)

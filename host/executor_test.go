@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -187,5 +189,48 @@ func TestExecutorKVInTheStore(t *testing.T) {
 	}
 	if _, err := st.KVGet(t.Context(), "team-b", "counter"); err == nil {
 		t.Fatal("kv leaked into team-b")
+	}
+}
+
+func TestExecutorAppliesNamespaceSettings(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, strings.Repeat("x", 100)) })
+	ex := httpExecutor(t, false)
+	task := httpTask(`{"url":"` + s.srv.URL + `","max_response_bytes":1000}`)
+	// The server refuses loopback; a namespace that allows the sink's
+	// address reaches it.
+	if res := ex.Execute(t.Context(), core.ExecuteRequest{Task: task, Execution: execution}); res.Status != core.StatusFailed || !strings.Contains(res.Error, "refused") {
+		t.Fatalf("without settings: %+v", res)
+	}
+	allow := core.NamespaceSettings{Network: core.NetworkSettings{AllowAddrs: []string{"127.0.0.1"}}}
+	if res := ex.Execute(t.Context(), core.ExecuteRequest{Task: task, Settings: allow, Execution: execution}); res.Status != core.StatusSucceeded {
+		t.Fatalf("with allow_addrs: %+v", res)
+	}
+	// An allowlist of other hosts refuses it again.
+	hosts := allow
+	hosts.Network.AllowedHosts = []string{"api.example.com"}
+	if res := ex.Execute(t.Context(), core.ExecuteRequest{Task: task, Settings: hosts, Execution: execution}); res.Status != core.StatusFailed {
+		t.Fatalf("with allowed_hosts elsewhere: %+v", res)
+	}
+	// The namespace's response cap truncates the body.
+	capped := allow
+	capped.Wasm.MaxHTTPResponseBytes = 10
+	res := ex.Execute(t.Context(), core.ExecuteRequest{Task: task, Settings: capped, Execution: execution})
+	if res.Status != core.StatusSucceeded || !strings.Contains(res.Output, `"truncated":true`) {
+		t.Fatalf("with a 10-byte response cap: %+v", res)
+	}
+	// The namespace's timeout ceiling beats a task's longer timeout.
+	st := newStore(t)
+	fx := newExecutor(t, st)
+	loop := fixtureTask("team-a", `{"extism":{"function":"loop"}}`)
+	loop.Timeout = time.Hour
+	ceiling := core.NamespaceSettings{Wasm: core.WasmSettings{MaxTimeout: 200 * time.Millisecond}}
+	if res := fx.Execute(t.Context(), core.ExecuteRequest{Task: loop, Settings: ceiling, Execution: execution}); res.Status != core.StatusTimedOut {
+		t.Fatalf("ceiling: %+v", res)
+	}
+	// Its memory limit is a compilation of its own, and binds.
+	small := core.NamespaceSettings{Wasm: core.WasmSettings{MemoryPages: 256}}
+	alloc := fixtureTask("team-a", `{"extism":{"function":"alloc"}}`)
+	if res := fx.Execute(t.Context(), core.ExecuteRequest{Task: alloc, Settings: small, Execution: execution}); res.Status != core.StatusFailed || !strings.Contains(res.Error, "memory_pages") {
+		t.Fatalf("memory: %+v", res)
 	}
 }

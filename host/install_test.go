@@ -62,3 +62,16 @@ func TestInstallRefusesAndStoresNothing(t *testing.T) {
 		})
 	}
 }
+
+func TestPrecompileStored(t *testing.T) {
+	st := newStore(t) // holds the fixture in team-a
+	rt := newRuntime(t, nil)
+	ex := host.NewExecutor(host.ExecutorConfig{Runtime: rt, Plugins: st})
+	n, errs := ex.PrecompileStored(t.Context())
+	if n != 1 || len(errs) != 0 {
+		t.Fatalf("precompiled %d, errors %v", n, errs)
+	}
+	if s := rt.Stats(); s.Compiled != 1 {
+		t.Fatalf("stats = %+v", s)
+	}
+}

@@ -51,5 +51,12 @@ func startExecutor(ctx context.Context, cfg Config, builtins map[string][]byte, 
 		_ = rt.Close(context.WithoutCancel(ctx))
 		return nil, nil, fmt.Errorf("prepare built-in plugins: %w", err)
 	}
+	n, errs := ex.PrecompileStored(ctx)
+	for _, err := range errs {
+		log.Warn("a stored plugin does not compile; its tasks will fail until it is replaced", "err", err)
+	}
+	if n > 0 {
+		log.Info("stored plugins compiled", "count", n)
+	}
 	return rt, ex, nil
 }

@@ -145,10 +145,31 @@ func testNamespaceCRUD(ctx context.Context, t *testing.T, s store.Store) {
 	}
 
 	got.Description = "changed"
+	got.Settings = core.NamespaceSettings{
+		Wasm: core.WasmSettings{MemoryPages: 512, MaxTimeout: 10 * time.Minute, MaxLogBytes: 4096},
+		Network: core.NetworkSettings{
+			AllowPrivate: true, AllowedHosts: []string{"api.example.com", "*.internal.example"}, AllowAddrs: []string{"10.1.2.0/24"},
+		},
+	}
 	upd := ok(s.NamespaceUpdate(ctx, got))(t)
 	if upd.Version != 2 || upd.Description != "changed" {
 		t.Fatalf("updated = %+v", upd)
 	}
+	if fmt.Sprint(upd.Settings) != fmt.Sprint(got.Settings) {
+		t.Fatalf("settings = %+v, want %+v", upd.Settings, got.Settings)
+	}
+	if listed := ok(s.NamespaceList(ctx))(t); fmt.Sprint(listed[1].Settings) != fmt.Sprint(got.Settings) {
+		t.Fatalf("listed settings = %+v", listed[1].Settings)
+	}
+	bad := upd
+	bad.Settings.Network.AllowAddrs = []string{"10.1.2.0/33"}
+	bad.Settings.Wasm.MemoryPages = 4
+	_, err = s.NamespaceUpdate(ctx, bad)
+	var ve *core.ValidationError
+	if !errors.As(err, &ve) || len(ve.Fields) != 2 || ve.Fields[0].Field != "settings.wasm.memory_pages" || ve.Fields[1].Field != "settings.network.allow_addrs[0]" {
+		t.Fatalf("bad settings: %v", err)
+	}
+	got.Version = 1
 	_, err = s.NamespaceUpdate(ctx, got) // still version 1
 	wantErr(t, err, store.ErrConflict)
 	_, err = s.NamespaceUpdate(ctx, core.Namespace{Name: "ghost", Version: 1})

@@ -130,9 +130,13 @@ func (s *Store) NamespaceCreate(ctx context.Context, ns core.Namespace) (core.Na
 	}
 	now := s.now()
 	ns.Version, ns.CreatedAt, ns.UpdatedAt = 1, now, now
-	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO namespaces (name, description, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-		ns.Name, ns.Description, ns.Version, ms(now), ms(now))
+	settings, err := encodeSettings(ns.Settings)
+	if err != nil {
+		return core.Namespace{}, s.wrap("create namespace", err)
+	}
+	_, err = s.db.ExecContext(ctx,
+		`INSERT INTO namespaces (name, description, settings, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		ns.Name, ns.Description, settings, ns.Version, ms(now), ms(now))
 	if s.d.IsUniqueViolation(err) {
 		return core.Namespace{}, s.wrap("create namespace", fmt.Errorf("namespace %q %w", ns.Name, store.ErrAlreadyExists))
 	}
@@ -142,16 +146,31 @@ func (s *Store) NamespaceCreate(ctx context.Context, ns core.Namespace) (core.Na
 	return ns, nil
 }
 
-const namespaceColumns = `name, description, version, created_at, updated_at`
+const namespaceColumns = `name, description, settings, version, created_at, updated_at`
 
 func scanNamespace(row interface{ Scan(...any) error }) (core.Namespace, error) {
 	var ns core.Namespace
 	var created, updated int64
-	if err := row.Scan(&ns.Name, &ns.Description, &ns.Version, &created, &updated); err != nil {
+	var settings sql.NullString
+	if err := row.Scan(&ns.Name, &ns.Description, &settings, &ns.Version, &created, &updated); err != nil {
 		return ns, err
+	}
+	if settings.Valid && settings.String != "" {
+		if err := json.Unmarshal([]byte(settings.String), &ns.Settings); err != nil {
+			return ns, fmt.Errorf("decode settings of namespace %q: %w", ns.Name, err)
+		}
 	}
 	ns.CreatedAt, ns.UpdatedAt = fromMS(created), fromMS(updated)
 	return ns, nil
+}
+
+// encodeSettings stores empty settings as NULL.
+func encodeSettings(s core.NamespaceSettings) (sql.NullString, error) {
+	b, err := json.Marshal(s)
+	if err != nil || string(b) == "{}" {
+		return sql.NullString{}, err
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
 }
 
 // NamespaceGet implements store.Store.
@@ -193,9 +212,13 @@ func (s *Store) NamespaceUpdate(ctx context.Context, ns core.Namespace) (core.Na
 		return core.Namespace{}, err
 	}
 	now := s.now()
+	settings, err := encodeSettings(ns.Settings)
+	if err != nil {
+		return core.Namespace{}, s.wrap("update namespace", err)
+	}
 	res, err := s.db.ExecContext(ctx,
-		`UPDATE namespaces SET description = ?, version = version + 1, updated_at = ? WHERE name = ? AND version = ?`,
-		ns.Description, ms(now), ns.Name, ns.Version)
+		`UPDATE namespaces SET description = ?, settings = ?, version = version + 1, updated_at = ? WHERE name = ? AND version = ?`,
+		ns.Description, settings, ms(now), ns.Name, ns.Version)
 	if err != nil {
 		return core.Namespace{}, s.wrap(fmt.Sprintf("update namespace %q", ns.Name), err)
 	}
