@@ -251,7 +251,7 @@ func (c *Compiled) Call(ctx context.Context, req CallRequest) (CallResult, error
 	}
 	if len(out) > lim.MaxOutputBytes {
 		pl.put(ctx, inst)
-		return res, &CallError{Kind: KindOutputLimit, Msg: fmt.Sprintf("plugin output is %d bytes; the limit is %d (raise limits.max_output_bytes)", len(out), lim.MaxOutputBytes)}
+		return res, &CallError{Kind: KindOutputLimit, Msg: fmt.Sprintf("plugin output is %d bytes; the limit is %d (raise settings.wasm.max_output_bytes)", len(out), lim.MaxOutputBytes)}
 	}
 	res.Output = append([]byte(nil), out...) // out may alias instance memory
 	pl.put(ctx, inst)
@@ -262,7 +262,7 @@ func (c *Compiled) Call(ctx context.Context, req CallRequest) (CallResult, error
 // on success.
 func classify(parent, callCtx context.Context, rc uint32, err error, lim Limits, outOfMemory bool) *CallError {
 	if cause := context.Cause(callCtx); errors.Is(cause, errLogLimit) {
-		return &CallError{Kind: KindLogLimit, Msg: fmt.Sprintf("plugin logged more than %d bytes and was stopped (raise limits.max_log_bytes)", lim.MaxLogBytes)}
+		return &CallError{Kind: KindLogLimit, Msg: fmt.Sprintf("plugin logged more than %d bytes and was stopped (raise settings.wasm.max_log_bytes)", lim.MaxLogBytes)}
 	}
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
@@ -294,7 +294,7 @@ func classify(parent, callCtx context.Context, rc uint32, err error, lim Limits,
 	msg := err.Error()
 	if isTrap(err) {
 		if outOfMemory || strings.Contains(msg, "out of memory") {
-			return &CallError{Kind: KindTrap, Msg: fmt.Sprintf("plugin ran out of memory: the limit is %d pages of 64 KiB (raise limits.memory_pages): %s", lim.MemoryPages, firstLine(msg))}
+			return &CallError{Kind: KindTrap, Msg: fmt.Sprintf("plugin ran out of memory: the limit is %d pages of 64 KiB (raise settings.wasm.memory_pages): %s", lim.MemoryPages, firstLine(msg))}
 		}
 		return &CallError{Kind: KindTrap, Msg: "plugin trapped: " + msg}
 	}

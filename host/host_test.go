@@ -149,9 +149,9 @@ func TestLimitsTripAndThePoolStaysHealthy(t *testing.T) {
 	}{
 		{"trap", "trap", 0, host.Limits{}, host.KindTrap, "plugin trapped", true},
 		{"endless loop hits the timeout", "loop", 0, host.Limits{Timeout: 300 * time.Millisecond}, host.KindTimeout, "raise the task's timeout", true},
-		{"unbounded allocation hits the memory limit", "alloc", 256, host.Limits{Timeout: 30 * time.Second}, host.KindTrap, "limits.memory_pages", true},
-		{"log flood hits the log limit", "flood", 0, host.Limits{MaxLogBytes: 16 << 10, Timeout: 30 * time.Second}, host.KindLogLimit, "limits.max_log_bytes", true},
-		{"large output hits the output limit", "bigout", 0, host.Limits{MaxOutputBytes: 1 << 20}, host.KindOutputLimit, "limits.max_output_bytes", false},
+		{"unbounded allocation hits the memory limit", "alloc", 256, host.Limits{Timeout: 30 * time.Second}, host.KindTrap, "settings.wasm.memory_pages", true},
+		{"log flood hits the log limit", "flood", 0, host.Limits{MaxLogBytes: 16 << 10, Timeout: 30 * time.Second}, host.KindLogLimit, "settings.wasm.max_log_bytes", true},
+		{"large output hits the output limit", "bigout", 0, host.Limits{MaxOutputBytes: 1 << 20}, host.KindOutputLimit, "settings.wasm.max_output_bytes", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -192,7 +192,7 @@ func TestUnknownExport(t *testing.T) {
 
 func TestBadLimitsNameTheSetting(t *testing.T) {
 	rt := newRuntime(t, nil)
-	if _, err := rt.Compile(t.Context(), fixtureWasm, 8); err == nil || !strings.Contains(err.Error(), "limits.memory_pages") {
+	if _, err := rt.Compile(t.Context(), fixtureWasm, 8); err == nil || !strings.Contains(err.Error(), "settings.wasm.memory_pages") {
 		t.Fatalf("8 pages: error = %v", err)
 	}
 }

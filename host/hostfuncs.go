@@ -220,7 +220,7 @@ func (rt *Runtime) hostKVSet(ctx context.Context, st *callState, raw []byte) any
 		return kvDoc{Error: "kv_set: value_base64 is not base64"}
 	}
 	if len(v) > st.limits.MaxKVValueBytes {
-		return kvDoc{Error: fmt.Sprintf("kv_set: value is %d bytes; the limit is %d (raise limits.max_kv_value_bytes)", len(v), st.limits.MaxKVValueBytes)}
+		return kvDoc{Error: fmt.Sprintf("kv_set: value is %d bytes; the limit is %d (raise settings.wasm.max_kv_value_bytes)", len(v), st.limits.MaxKVValueBytes)}
 	}
 	if req.TTLMS < 0 {
 		return kvDoc{Error: "kv_set: ttl_ms must not be negative"}

@@ -82,7 +82,7 @@ func (l Limits) withDefaults() Limits {
 func (l Limits) validate() error {
 	switch {
 	case l.MemoryPages < MinMemoryPages || l.MemoryPages > MaxMemoryPages:
-		return fmt.Errorf("limits.memory_pages %d is out of range: use %d (1 MiB) to %d (4 GiB) pages of 64 KiB", l.MemoryPages, MinMemoryPages, MaxMemoryPages)
+		return fmt.Errorf("settings.wasm.memory_pages %d is out of range: use %d (1 MiB) to %d (4 GiB) pages of 64 KiB", l.MemoryPages, MinMemoryPages, MaxMemoryPages)
 	case l.Timeout < 0:
 		return fmt.Errorf("limits.timeout %s is negative", l.Timeout)
 	case l.MaxOutputBytes < 0, l.MaxLogBytes < 0, l.MaxKVValueBytes < 0:
