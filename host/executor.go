@@ -9,10 +9,10 @@ import (
 	"maps"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/store"
+	"github.com/shiyu-coder/kronos/sdk"
 )
 
 // PluginSource is where custom plugins come from: the Store.
@@ -217,29 +217,6 @@ func (e *Executor) ValidateConfig(ctx context.Context, t core.Task) error {
 	return nil
 }
 
-// envelope is the input of a contract plugin's execute export.
-type envelope struct {
-	Config    json.RawMessage `json:"config"`
-	Execution executionInfo   `json:"execution"`
-}
-
-type executionInfo struct {
-	ID          string            `json:"id"`
-	Attempt     int               `json:"attempt"`
-	ScheduledAt time.Time         `json:"scheduled_at"`
-	Trigger     string            `json:"trigger"`
-	Namespace   string            `json:"namespace"`
-	Task        string            `json:"task"`
-	Labels      map[string]string `json:"labels"`
-}
-
-// contractOutput is the output of a contract plugin's execute export.
-type contractOutput struct {
-	Status string          `json:"status"`
-	Result json.RawMessage `json:"result"`
-	Error  string          `json:"error"`
-}
-
 // Execute implements core.Executor.
 func (e *Executor) Execute(ctx context.Context, req core.ExecuteRequest) core.ExecuteResult {
 	t, x := req.Task, req.Execution
@@ -262,15 +239,12 @@ func (e *Executor) Execute(ctx context.Context, req core.ExecuteRequest) core.Ex
 	if call != nil {
 		cr.Function, cr.Input, cr.ExtismConfig = call.Function, []byte(call.Input), call.Config
 	} else {
-		labels := t.Labels
-		if labels == nil {
-			labels = map[string]string{}
-		}
-		cr.Input, err = json.Marshal(envelope{
+		// The contract's types live in sdk, which plugins build against.
+		cr.Input, err = json.Marshal(sdk.Input{
 			Config: t.Config,
-			Execution: executionInfo{
+			Execution: sdk.Execution{
 				ID: x.ID, Attempt: x.Attempt, ScheduledAt: x.ScheduledAt.UTC(), Trigger: string(x.Trigger),
-				Namespace: t.Namespace, Task: t.Name, Labels: labels,
+				Namespace: t.Namespace, Task: t.Name, Labels: t.Labels,
 			},
 		})
 		if err != nil {
@@ -296,7 +270,7 @@ func (e *Executor) Execute(ctx context.Context, req core.ExecuteRequest) core.Ex
 	if call != nil {
 		return out // a plain Extism plugin's output is recorded as it is
 	}
-	var co contractOutput
+	var co sdk.Output
 	if json.Unmarshal(res.Output, &co) != nil {
 		return out // not the contract's JSON: keep the raw output
 	}
@@ -304,8 +278,8 @@ func (e *Executor) Execute(ctx context.Context, req core.ExecuteRequest) core.Ex
 		out.Output = string(co.Result)
 	}
 	switch co.Status {
-	case "", string(core.StatusSucceeded):
-	case string(core.StatusFailed):
+	case "", sdk.StatusSucceeded:
+	case sdk.StatusFailed:
 		out.Status, out.Error = core.StatusFailed, co.Error
 		if out.Error == "" {
 			out.Error = "the plugin reported failure without a message"

@@ -13,14 +13,15 @@ import (
 	extism "github.com/extism/go-sdk"
 
 	"github.com/shiyu-coder/kronos/host/internal/egress"
+	"github.com/shiyu-coder/kronos/sdk/abi"
 )
 
 // HostModule is the wasm import module name of the Kronos host functions.
-const HostModule = "kronos:host/v1"
+const HostModule = abi.HostModule
 
 // HostFunctions lists the functions of HostModule; an uploaded plugin may
 // import only these from it.
-var HostFunctions = []string{"log", "http_request", "kv_get", "kv_set", "kv_delete"}
+var HostFunctions = []string{abi.FuncLog, abi.FuncHTTPRequest, abi.FuncKVGet, abi.FuncKVSet, abi.FuncKVDelete}
 
 // KV is the per-namespace key-value store behind the kv_* host functions.
 type KV interface {
@@ -38,11 +39,11 @@ type KV interface {
 func (rt *Runtime) kronosHostFunctions() []extism.HostFunction {
 	i64 := extism.ValueTypeI64
 	fns := []extism.HostFunction{
-		extism.NewHostFunctionWithStack("log", hostLog, []extism.ValueType{extism.ValueTypeI32, i64}, nil),
-		extism.NewHostFunctionWithStack("http_request", jsonHostFunc(hostHTTP), []extism.ValueType{i64}, []extism.ValueType{i64}),
-		extism.NewHostFunctionWithStack("kv_get", jsonHostFunc(rt.hostKVGet), []extism.ValueType{i64}, []extism.ValueType{i64}),
-		extism.NewHostFunctionWithStack("kv_set", jsonHostFunc(rt.hostKVSet), []extism.ValueType{i64}, []extism.ValueType{i64}),
-		extism.NewHostFunctionWithStack("kv_delete", jsonHostFunc(rt.hostKVDelete), []extism.ValueType{i64}, []extism.ValueType{i64}),
+		extism.NewHostFunctionWithStack(abi.FuncLog, hostLog, []extism.ValueType{extism.ValueTypeI32, i64}, nil),
+		extism.NewHostFunctionWithStack(abi.FuncHTTPRequest, jsonHostFunc(hostHTTP), []extism.ValueType{i64}, []extism.ValueType{i64}),
+		extism.NewHostFunctionWithStack(abi.FuncKVGet, jsonHostFunc(rt.hostKVGet), []extism.ValueType{i64}, []extism.ValueType{i64}),
+		extism.NewHostFunctionWithStack(abi.FuncKVSet, jsonHostFunc(rt.hostKVSet), []extism.ValueType{i64}, []extism.ValueType{i64}),
+		extism.NewHostFunctionWithStack(abi.FuncKVDelete, jsonHostFunc(rt.hostKVDelete), []extism.ValueType{i64}, []extism.ValueType{i64}),
 	}
 	for i := range fns {
 		fns[i].SetNamespace(HostModule)
@@ -87,45 +88,16 @@ func jsonHostFunc(h func(ctx context.Context, st *callState, req []byte) any) ex
 	}
 }
 
-// httpRequestDoc is the JSON a plugin passes to http_request.
-type httpRequestDoc struct {
-	Method           string            `json:"method"`
-	URL              string            `json:"url"`
-	Headers          map[string]string `json:"headers"`
-	Body             string            `json:"body"`
-	BodyBase64       string            `json:"body_base64"`
-	TimeoutMS        int64             `json:"timeout_ms"`
-	FollowRedirects  *bool             `json:"follow_redirects"`
-	MaxResponseBytes int64             `json:"max_response_bytes"`
-}
-
-type httpErrorDoc struct {
-	Kind    string `json:"kind"`
-	Message string `json:"message"`
-}
-
-// httpResponseDoc is the JSON http_request returns.
-type httpResponseDoc struct {
-	Status     int                 `json:"status"`
-	Headers    map[string][]string `json:"headers,omitempty"`
-	Body       string              `json:"body,omitempty"`
-	BodyBase64 string              `json:"body_base64,omitempty"`
-	Truncated  bool                `json:"truncated,omitempty"`
-	URL        string              `json:"url,omitempty"`
-	DurationMS int64               `json:"duration_ms"`
-	Error      *httpErrorDoc       `json:"error,omitempty"`
-}
-
 func hostHTTP(ctx context.Context, st *callState, raw []byte) any {
-	var req httpRequestDoc
+	var req abi.HTTPRequest
 	if err := json.Unmarshal(raw, &req); err != nil {
-		return httpResponseDoc{Error: &httpErrorDoc{Kind: "invalid_request", Message: "http_request: request is not valid JSON: " + err.Error()}}
+		return abi.HTTPResponse{Error: &abi.HTTPError{Kind: "invalid_request", Message: "http_request: request is not valid JSON: " + err.Error()}}
 	}
 	body := []byte(req.Body)
 	if req.BodyBase64 != "" {
 		b, err := base64.StdEncoding.DecodeString(req.BodyBase64)
 		if err != nil {
-			return httpResponseDoc{Error: &httpErrorDoc{Kind: "invalid_request", Message: "http_request: body_base64 is not base64: " + err.Error()}}
+			return abi.HTTPResponse{Error: &abi.HTTPError{Kind: "invalid_request", Message: "http_request: body_base64 is not base64: " + err.Error()}}
 		}
 		body = b
 	}
@@ -142,14 +114,14 @@ func hostHTTP(ctx context.Context, st *callState, raw []byte) any {
 		FollowRedirects: req.FollowRedirects,
 	})
 	if err != nil {
-		doc := &httpErrorDoc{Kind: "other", Message: err.Error()}
+		doc := &abi.HTTPError{Kind: "other", Message: err.Error()}
 		var ee *egress.Error
 		if errors.As(err, &ee) {
 			doc.Kind = string(ee.Kind)
 		}
-		return httpResponseDoc{Error: doc}
+		return abi.HTTPResponse{Error: doc}
 	}
-	out := httpResponseDoc{
+	out := abi.HTTPResponse{
 		Status:     resp.Status,
 		Headers:    resp.Header,
 		Truncated:  resp.Truncated,
@@ -168,29 +140,20 @@ func hostHTTP(ctx context.Context, st *callState, raw []byte) any {
 	return out
 }
 
-// kvDoc is the JSON of the kv_* functions, both ways.
-type kvDoc struct {
-	Key         string `json:"key,omitempty"`
-	ValueBase64 string `json:"value_base64,omitempty"`
-	TTLMS       int64  `json:"ttl_ms,omitempty"`
-	Found       bool   `json:"found,omitempty"`
-	Error       string `json:"error,omitempty"`
-}
-
 // MaxKVKeyBytes is the longest kv key accepted.
 const MaxKVKeyBytes = 256
 
-func (rt *Runtime) kvRequest(st *callState, raw []byte) (kvDoc, *kvDoc) {
-	var req kvDoc
+func (rt *Runtime) kvRequest(st *callState, raw []byte) (abi.KV, *abi.KV) {
+	var req abi.KV
 	switch {
 	case rt.cfg.KV == nil:
-		return req, &kvDoc{Error: "kv is not available on this host"}
+		return req, &abi.KV{Error: "kv is not available on this host"}
 	case json.Unmarshal(raw, &req) != nil:
-		return req, &kvDoc{Error: "kv: request is not valid JSON"}
+		return req, &abi.KV{Error: "kv: request is not valid JSON"}
 	case req.Key == "" || len(req.Key) > MaxKVKeyBytes || !utf8.ValidString(req.Key):
-		return req, &kvDoc{Error: fmt.Sprintf("kv: key must be 1 to %d bytes of UTF-8", MaxKVKeyBytes)}
+		return req, &abi.KV{Error: fmt.Sprintf("kv: key must be 1 to %d bytes of UTF-8", MaxKVKeyBytes)}
 	case st.namespace == "":
-		return req, &kvDoc{Error: "kv: the call has no namespace"}
+		return req, &abi.KV{Error: "kv: the call has no namespace"}
 	}
 	return req, nil
 }
@@ -202,12 +165,12 @@ func (rt *Runtime) hostKVGet(ctx context.Context, st *callState, raw []byte) any
 	}
 	v, found, err := rt.cfg.KV.Get(ctx, st.namespace, req.Key)
 	if err != nil {
-		return kvDoc{Error: "kv_get: " + err.Error()}
+		return abi.KV{Error: "kv_get: " + err.Error()}
 	}
 	if !found {
-		return kvDoc{}
+		return abi.KV{}
 	}
-	return kvDoc{Found: true, ValueBase64: base64.StdEncoding.EncodeToString(v)}
+	return abi.KV{Found: true, ValueBase64: base64.StdEncoding.EncodeToString(v)}
 }
 
 func (rt *Runtime) hostKVSet(ctx context.Context, st *callState, raw []byte) any {
@@ -217,18 +180,18 @@ func (rt *Runtime) hostKVSet(ctx context.Context, st *callState, raw []byte) any
 	}
 	v, err := base64.StdEncoding.DecodeString(req.ValueBase64)
 	if err != nil {
-		return kvDoc{Error: "kv_set: value_base64 is not base64"}
+		return abi.KV{Error: "kv_set: value_base64 is not base64"}
 	}
 	if len(v) > st.limits.MaxKVValueBytes {
-		return kvDoc{Error: fmt.Sprintf("kv_set: value is %d bytes; the limit is %d (raise settings.wasm.max_kv_value_bytes)", len(v), st.limits.MaxKVValueBytes)}
+		return abi.KV{Error: fmt.Sprintf("kv_set: value is %d bytes; the limit is %d (raise settings.wasm.max_kv_value_bytes)", len(v), st.limits.MaxKVValueBytes)}
 	}
 	if req.TTLMS < 0 {
-		return kvDoc{Error: "kv_set: ttl_ms must not be negative"}
+		return abi.KV{Error: "kv_set: ttl_ms must not be negative"}
 	}
 	if err := rt.cfg.KV.Set(ctx, st.namespace, req.Key, v, time.Duration(req.TTLMS)*time.Millisecond); err != nil {
-		return kvDoc{Error: "kv_set: " + err.Error()}
+		return abi.KV{Error: "kv_set: " + err.Error()}
 	}
-	return kvDoc{}
+	return abi.KV{}
 }
 
 func (rt *Runtime) hostKVDelete(ctx context.Context, st *callState, raw []byte) any {
@@ -237,7 +200,7 @@ func (rt *Runtime) hostKVDelete(ctx context.Context, st *callState, raw []byte) 
 		return bad
 	}
 	if err := rt.cfg.KV.Delete(ctx, st.namespace, req.Key); err != nil {
-		return kvDoc{Error: "kv_delete: " + err.Error()}
+		return abi.KV{Error: "kv_delete: " + err.Error()}
 	}
-	return kvDoc{}
+	return abi.KV{}
 }

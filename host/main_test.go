@@ -4,11 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -47,26 +49,29 @@ func TestMain(m *testing.M) {
 }
 
 // buildPlugin builds the Go plugin in pkg (relative to the module root),
-// caching the result under a hash of the .go files in srcDirs, go.sum and
-// the Go version.
+// caching the result under a hash of the .go files below srcDirs, go.sum
+// and the Go version.
 func buildPlugin(pkg string, srcDirs ...string) ([]byte, error) {
 	h := sha256.New()
-	for _, dir := range append(srcDirs, ".") {
-		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
+	files := []string{filepath.Join("..", "go.sum")}
+	for _, dir := range srcDirs {
+		err := filepath.WalkDir(filepath.Join("..", dir), func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".go") {
+				files = append(files, path)
+			}
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
-		if dir == "." {
-			files = []string{filepath.Join("..", "go.sum")}
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
 		}
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				return nil, err
-			}
-			h.Write([]byte(f))
-			h.Write(b)
-		}
+		h.Write([]byte(f))
+		h.Write(b)
 	}
 	h.Write([]byte(runtime.Version()))
 	cacheRoot, err := os.UserCacheDir()

@@ -1,9 +1,11 @@
 package sdk
 
+import "github.com/shiyu-coder/kronos/sdk/abi"
+
 // The names of the plugin contract. CONTRACT.md describes each in full.
 const (
 	// HostModule is the wasm import module of the Kronos host functions.
-	HostModule = "kronos:host/v1"
+	HostModule = abi.HostModule
 	// ExportExecute is the export Kronos calls to run an execution. Every
 	// Kronos plugin has it.
 	ExportExecute = "execute"
@@ -14,9 +16,9 @@ const (
 
 // The host functions of HostModule.
 const (
-	hostFuncLog      = "log"
-	hostFuncHTTP     = "http_request"
-	hostFuncKVGet    = "kv_get"
-	hostFuncKVSet    = "kv_set"
-	hostFuncKVDelete = "kv_delete"
+	hostFuncLog      = abi.FuncLog
+	hostFuncHTTP     = abi.FuncHTTPRequest
+	hostFuncKVGet    = abi.FuncKVGet
+	hostFuncKVSet    = abi.FuncKVSet
+	hostFuncKVDelete = abi.FuncKVDelete
 )

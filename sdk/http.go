@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shiyu-coder/kronos/sdk/abi"
 )
 
 // HTTPRequest is an outbound HTTP request made through the host, which
@@ -104,39 +106,12 @@ func (e *HTTPError) Error() string {
 	return string(e.Kind) + ": " + e.Message
 }
 
-// httpRequestDoc is the JSON of the http_request host function's request.
-type httpRequestDoc struct {
-	Method           string            `json:"method"`
-	URL              string            `json:"url"`
-	Headers          map[string]string `json:"headers,omitempty"`
-	Body             string            `json:"body,omitempty"`
-	BodyBase64       string            `json:"body_base64,omitempty"`
-	TimeoutMS        int64             `json:"timeout_ms,omitempty"`
-	FollowRedirects  *bool             `json:"follow_redirects,omitempty"`
-	MaxResponseBytes int               `json:"max_response_bytes,omitempty"`
-}
-
-// httpResponseDoc is the JSON of the http_request host function's response.
-type httpResponseDoc struct {
-	Status     int                 `json:"status"`
-	Headers    map[string][]string `json:"headers"`
-	Body       string              `json:"body"`
-	BodyBase64 string              `json:"body_base64"`
-	Truncated  bool                `json:"truncated"`
-	URL        string              `json:"url"`
-	DurationMS int64               `json:"duration_ms"`
-	Error      *struct {
-		Kind    string `json:"kind"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
 func encodeHTTPRequest(req HTTPRequest) ([]byte, error) {
-	doc := httpRequestDoc{
+	doc := abi.HTTPRequest{
 		Method:           req.Method,
 		URL:              req.URL,
 		Headers:          req.Headers,
-		MaxResponseBytes: req.MaxResponseBytes,
+		MaxResponseBytes: int64(req.MaxResponseBytes),
 	}
 	if doc.Method == "" {
 		doc.Method = "GET"
@@ -157,7 +132,7 @@ func encodeHTTPRequest(req HTTPRequest) ([]byte, error) {
 }
 
 func decodeHTTPResponse(data []byte) (HTTPResponse, error) {
-	var doc httpResponseDoc
+	var doc abi.HTTPResponse
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return HTTPResponse{}, &HTTPError{Kind: HTTPErrorOther, Message: "the host's http_request response is not valid JSON: " + err.Error()}
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/shiyu-coder/kronos/sdk/abi"
 )
 
 // KV is the namespace's key-value store, shared by every task and every
@@ -54,17 +56,8 @@ func (kv *KV) Delete(key string) error {
 
 var errNoHost = errors.New("sdk: the Context has no host (build it with Invoke or Run)")
 
-// kvDoc is the JSON of the kv_* host functions, both ways.
-type kvDoc struct {
-	Key         string `json:"key,omitempty"`
-	ValueBase64 string `json:"value_base64,omitempty"`
-	TTLMS       int64  `json:"ttl_ms,omitempty"`
-	Found       bool   `json:"found,omitempty"`
-	Error       string `json:"error,omitempty"`
-}
-
 func encodeKVRequest(key string, value []byte, ttl time.Duration) ([]byte, error) {
-	doc := kvDoc{Key: key}
+	doc := abi.KV{Key: key}
 	if value != nil {
 		doc.ValueBase64 = base64.StdEncoding.EncodeToString(value)
 	}
@@ -77,7 +70,7 @@ func encodeKVRequest(key string, value []byte, ttl time.Duration) ([]byte, error
 // decodeKVResponse parses a kv_* response; found and value are meaningful
 // for kv_get only.
 func decodeKVResponse(data []byte) (value []byte, found bool, err error) {
-	var doc kvDoc
+	var doc abi.KV
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, false, fmt.Errorf("the host's kv response is not valid JSON: %w", err)
 	}
