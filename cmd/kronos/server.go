@@ -20,6 +20,7 @@ import (
 
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/storeurl"
+	"github.com/shiyu-coder/kronos/core/engine"
 	"github.com/shiyu-coder/kronos/openapi"
 	"github.com/shiyu-coder/kronos/plugins"
 )
@@ -87,9 +88,10 @@ answers; 503 while shutting down). SIGINT or SIGTERM shuts down gracefully.`,
 // logOut. It returns nil after a graceful shutdown.
 //
 // Start-up, in order: check the built-in plugins, lock the data dir, settle
-// the node ID, listen, open the store, compile the plugins, serve. Shutdown
-// runs the other way: stop serving (waiting up to cfg.ShutdownTimeout for
-// open requests), close the Wasm runtime, close the store, release the lock.
+// the node ID, listen, open the store, compile the plugins, start the
+// engine, serve. Shutdown runs the other way: stop serving (waiting up to
+// cfg.ShutdownTimeout for open requests) and stop the engine, close the Wasm
+// runtime, close the store, release the lock.
 func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error) {
 	log := newLogger(logOut, cfg.LogLevel, cfg.LogFormat)
 	slog.SetDefault(log)
@@ -166,7 +168,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 
 	// 5. The Wasm runtime: compile the built-in plugins now, not at the
 	// first fire.
-	rt, _, err := startExecutor(ctx, cfg, builtins, st, log.With("component", "wasm"))
+	rt, ex, err := startExecutor(ctx, cfg, builtins, st, log.With("component", "wasm"))
 	if err != nil {
 		return err
 	}
@@ -184,7 +186,19 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 			"redis", cfg.RedisRedacted())
 	}
 
-	// 6. HTTP.
+	// 6. The engine fires the tasks. One node holds every partition until
+	// cluster mode brings Redis leases; with a shared MySQL store, the
+	// (task, instant) key still keeps each instant to one fire.
+	eng, err := engine.New(engine.Config{
+		Store: st, Executor: ex, NodeID: nodeID,
+		Leaser: engine.NewLocalLeaser(engine.LocalLeaserConfig{}),
+		Logger: log.With("component", "engine"),
+	})
+	if err != nil {
+		return err
+	}
+
+	// 7. HTTP.
 	var draining atomic.Bool
 	mux := http.NewServeMux()
 	openapi.RegisterHealth(mux, func(ctx context.Context) error {
@@ -209,7 +223,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 	url := browseURL(ln.Addr())
 	log.Info("listening on "+url, "url", url)
 
-	// 7. Run until a signal or a failure; then stop everything.
+	// 8. Run until a signal or a failure; then stop everything.
 	var g run.Group
 	{
 		// Signals.
@@ -223,6 +237,20 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 			return nil
 		}, func(error) {
 			cancel()
+		})
+	}
+	{
+		// The engine: on shutdown it stops claiming and waits for the
+		// executions it started, which are recorded as interrupted.
+		engCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		g.Add(func() error {
+			if err := eng.Run(engCtx); err != nil {
+				return fmt.Errorf("engine: %w", err)
+			}
+			return nil
+		}, func(error) {
+			cancel()
+			log.Info("engine stopping")
 		})
 	}
 	{

@@ -1,9 +1,15 @@
 // Package engine fires tasks on time, exactly once per scheduled instant,
 // on the partitions this node holds.
 //
-// The engine's loop is not built yet. This package holds its foundation,
-// and this comment is the plan for the loop, so that whoever writes it
-// starts from the same house (see DESIGN.md, "Scheduling", and issue 5).
+// A first cut of the loop exists ([Engine]: load, claim ahead, dispatch at
+// the instant to a bounded pool, record results and log lines; the server
+// runs it on every partition; pause and start/end windows are honoured).
+// The rest of the plan below is not built yet: retries, concurrency and
+// misfire policies, manual triggers, restart recovery of pending and
+// running executions, a shutdown grace period, per-namespace worker
+// limits, lease changes beyond reloading the held set, retention and
+// metrics. This comment is the plan, so that whoever continues starts from
+// the same house (see DESIGN.md, "Scheduling", and issue 5).
 //
 // # What exists
 //

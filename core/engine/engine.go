@@ -1,0 +1,453 @@
+package engine
+
+import (
+	"cmp"
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/shiyu-coder/kronos/core"
+	"github.com/shiyu-coder/kronos/core/clock"
+	"github.com/shiyu-coder/kronos/core/schedule"
+	"github.com/shiyu-coder/kronos/core/store"
+)
+
+// Engine defaults.
+const (
+	// DefaultClaimAhead is how long before its instant an execution is
+	// claimed, so that at the instant only in-memory dispatch remains.
+	DefaultClaimAhead = 2 * time.Second
+	// DefaultClaimBatch is the most executions one claim inserts.
+	DefaultClaimBatch = 1000
+	// DefaultRetryDelay is how long the loop waits after a failed claim.
+	DefaultRetryDelay = time.Second
+	// recordTimeout bounds the store writes that record a result.
+	recordTimeout = 30 * time.Second
+	// logBatch is how many log lines one write stores.
+	logBatch = 500
+	// maxLogLines caps the lines kept per execution; the rest are counted.
+	maxLogLines = 10000
+)
+
+// Config configures an Engine.
+type Config struct {
+	// Store keeps tasks and executions. Required.
+	Store store.Store
+	// Executor runs executions. Required.
+	Executor core.Executor
+	// Leaser says which partitions this node fires. Required.
+	Leaser Leaser
+	// Clock is the time source. Defaults to clock.Real().
+	Clock clock.Clock
+	// NodeID is recorded on the executions this node claims and runs.
+	NodeID string
+	// ClaimAhead defaults to DefaultClaimAhead.
+	ClaimAhead time.Duration
+	// ClaimBatch defaults to DefaultClaimBatch.
+	ClaimBatch int
+	// Workers bounds the executions running at once on this node.
+	// Defaults to 16 per CPU.
+	Workers int
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Engine fires the tasks of the partitions this node holds. Run drives it
+// with the clock; Claim and Dispatch are its two steps, exported so that
+// tests (and benchmarks) can drive it at exact instants.
+//
+// This is the first cut of issue 5: on-time firing, claim-ahead under the
+// (task, instant) fence, dispatch to a bounded pool and result recording.
+// Retries, concurrency and misfire policies, manual triggers, restart
+// recovery, retention and metrics are not built yet.
+type Engine struct {
+	cfg Config
+	log *slog.Logger
+
+	mu     sync.Mutex
+	queue  *Queue            // each task's next unclaimed instant
+	ready  readyHeap         // claimed executions waiting for their instant
+	tasks  map[string]*entry // by task ID
+	leases map[int]Lease     // by partition
+
+	wake    chan struct{}
+	sem     chan struct{}
+	wg      sync.WaitGroup
+	runCtx  context.Context
+	stopRun context.CancelFunc
+}
+
+// entry is what the engine keeps of one task.
+type entry struct {
+	task     core.Task
+	settings core.NamespaceSettings
+	sched    *schedule.Schedule
+	lease    Lease
+}
+
+// New returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil || cfg.Executor == nil || cfg.Leaser == nil {
+		return nil, errors.New("engine: Store, Executor and Leaser are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
+	}
+	if cfg.ClaimAhead <= 0 {
+		cfg.ClaimAhead = DefaultClaimAhead
+	}
+	if cfg.ClaimBatch <= 0 {
+		cfg.ClaimBatch = DefaultClaimBatch
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	e := &Engine{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		queue:   NewQueue(0),
+		tasks:   map[string]*entry{},
+		leases:  map[int]Lease{},
+		wake:    make(chan struct{}, 1),
+		sem:     make(chan struct{}, cfg.Workers),
+		runCtx:  runCtx,
+		stopRun: stop,
+	}
+	for _, l := range cfg.Leaser.Held() {
+		e.leases[l.Partition()] = l
+	}
+	return e, nil
+}
+
+// Load reads every task of the partitions this node holds and queues its
+// next instant after now.
+func (e *Engine) Load(ctx context.Context) error {
+	nss, err := e.cfg.Store.NamespaceList(ctx)
+	if err != nil {
+		return fmt.Errorf("engine: load namespaces: %w", err)
+	}
+	for _, ns := range nss {
+		cursor := ""
+		for {
+			page, err := e.cfg.Store.TaskList(ctx, store.TaskListParams{Namespace: ns.Name, Cursor: cursor, Limit: store.MaxPageSize})
+			if err != nil {
+				return fmt.Errorf("engine: load tasks of %q: %w", ns.Name, err)
+			}
+			for _, t := range page.Tasks {
+				e.Upsert(t, ns.Settings)
+			}
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// Upsert tells the engine a task was created or changed: from now on it
+// fires on the new schedule. Instants already claimed still fire.
+func (e *Engine) Upsert(t core.Task, settings core.NamespaceSettings) {
+	sched, err := t.ParseSchedule()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	lease := e.leases[PartitionOf(t.ID, e.cfg.Leaser.Partitions())]
+	if err != nil || lease == nil {
+		delete(e.tasks, t.ID)
+		e.queue.Remove(t.ID)
+		if err != nil {
+			e.log.Warn("task has an invalid schedule; it will not fire", "task", t.Name, "namespace", t.Namespace, "err", err)
+		}
+		return
+	}
+	en := &entry{task: t, settings: settings, sched: sched, lease: lease}
+	e.tasks[t.ID] = en
+	// The instant at now itself still fires: it has not been claimed yet.
+	if next := en.next(e.cfg.Clock.Now().Add(-time.Nanosecond)); next.IsZero() {
+		e.queue.Remove(t.ID)
+	} else {
+		e.queue.Upsert(t.ID, next)
+	}
+	e.signal()
+}
+
+// Remove tells the engine a task was deleted.
+func (e *Engine) Remove(taskID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.tasks, taskID)
+	e.queue.Remove(taskID)
+	e.signal()
+}
+
+// next returns the task's first fire instant after `after`, within its
+// window, or zero.
+func (en *entry) next(after time.Time) time.Time {
+	t := en.task
+	if t.Paused {
+		return time.Time{}
+	}
+	if !t.StartAt.IsZero() && after.Before(t.StartAt) {
+		after = t.StartAt.Add(-time.Nanosecond)
+	}
+	n := en.sched.Next(after)
+	if n.IsZero() || !t.EndAt.IsZero() && n.After(t.EndAt) {
+		return time.Time{}
+	}
+	return n
+}
+
+func (e *Engine) signal() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Claim claims every instant up to now plus the claim lead (at most one
+// batch) and returns when the next claim is due. Claimed executions wait
+// in memory for Dispatch.
+func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
+	e.mu.Lock()
+	until := now.Add(e.cfg.ClaimAhead)
+	var claims []core.Execution
+	// A task due several times within the lead comes back to the queue at
+	// its next instant, so pop until nothing is due or the batch is full.
+	for len(claims) < e.cfg.ClaimBatch {
+		due := e.queue.PopDue(until, e.cfg.ClaimBatch-len(claims))
+		if len(due) == 0 {
+			break
+		}
+		for _, d := range due {
+			en := e.tasks[d.TaskID]
+			if en == nil {
+				continue
+			}
+			if next := en.next(d.At); !next.IsZero() {
+				e.queue.Upsert(d.TaskID, next)
+			}
+			if !en.lease.Valid(d.At) {
+				continue // not ours at that instant: its next owner fires it
+			}
+			claims = append(claims, core.Execution{
+				Namespace: en.task.Namespace, TaskID: en.task.ID, TaskName: en.task.Name,
+				ScheduledAt: d.At, Trigger: core.TriggerSchedule, Attempt: 1,
+				Node: e.cfg.NodeID, Status: core.StatusPending, FencingToken: en.lease.Epoch(),
+			})
+		}
+	}
+	e.mu.Unlock()
+
+	claimed, err := e.cfg.Store.ExecutionClaim(ctx, claims)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err != nil {
+		// Put the earliest instant of each task back, so that the next
+		// attempt claims them all again.
+		for _, c := range claims {
+			if at, ok := e.queue.Get(c.TaskID); !ok || c.ScheduledAt.Before(at) {
+				e.queue.Upsert(c.TaskID, c.ScheduledAt)
+			}
+		}
+		return now.Add(DefaultRetryDelay), fmt.Errorf("engine: claim %d executions: %w", len(claims), err)
+	}
+	for _, x := range claimed {
+		heap.Push(&e.ready, x)
+	}
+	return e.nextClaimLocked(now), nil
+}
+
+func (e *Engine) nextClaimLocked(now time.Time) time.Time {
+	_, at, ok := e.queue.Peek()
+	if !ok {
+		return time.Time{}
+	}
+	if next := at.Add(-e.cfg.ClaimAhead); next.After(now) {
+		return next
+	}
+	return now
+}
+
+// Dispatch starts every claimed execution whose instant has come, and
+// returns the instant of the next one (zero if none waits).
+func (e *Engine) Dispatch(now time.Time) time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for len(e.ready) > 0 && !e.ready[0].ScheduledAt.After(now) {
+		x := heap.Pop(&e.ready).(core.Execution)
+		en := e.tasks[x.TaskID]
+		if en == nil {
+			en = &entry{task: core.Task{ID: x.TaskID, Name: x.TaskName, Namespace: x.Namespace}}
+		}
+		if en.lease != nil && !en.lease.Valid(now) {
+			e.log.Warn("lease lost before the instant; leaving the execution to the partition's next owner", "task", x.TaskName, "scheduled_at", x.ScheduledAt)
+			continue
+		}
+		e.wg.Add(1)
+		go e.run(x, *en)
+	}
+	if len(e.ready) == 0 {
+		return time.Time{}
+	}
+	return e.ready[0].ScheduledAt
+}
+
+// Wait blocks until every started execution has been recorded.
+func (e *Engine) Wait() { e.wg.Wait() }
+
+// Run loads the tasks and fires them until ctx ends; then it stops
+// claiming, cancels running executions (which are recorded as
+// interrupted) and waits for them to be recorded.
+func (e *Engine) Run(ctx context.Context) error {
+	if err := e.Load(ctx); err != nil {
+		return err
+	}
+	timer := e.cfg.Clock.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		now := e.cfg.Clock.Now()
+		nextClaim, err := e.Claim(ctx, now)
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("claim failed; retrying", "err", err)
+		}
+		nextDispatch := e.Dispatch(now) //nolint:contextcheck // executions run under the engine's own context, canceled at shutdown
+		wakeAt := earliest(nextClaim, nextDispatch)
+		d := time.Hour
+		if !wakeAt.IsZero() {
+			d = wakeAt.Sub(now)
+		}
+		timer.Reset(max(d, 0))
+		select {
+		case <-ctx.Done():
+			e.stopRun()
+			e.Wait()
+			return nil
+		case <-timer.C():
+		case <-e.wake:
+		case <-e.cfg.Leaser.Changes():
+			e.mu.Lock()
+			clear(e.leases)
+			for _, l := range e.cfg.Leaser.Held() {
+				e.leases[l.Partition()] = l
+			}
+			e.mu.Unlock()
+		}
+	}
+}
+
+func earliest(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero():
+		return a
+	case b.Before(a):
+		return b
+	}
+	return a
+}
+
+// run executes one claimed execution and records how it ended.
+func (e *Engine) run(x core.Execution, en entry) {
+	defer e.wg.Done()
+	e.sem <- struct{}{}
+	defer func() { <-e.sem }()
+	ctx := e.runCtx
+	st := e.cfg.Store
+	started := e.cfg.Clock.Now()
+	x.Status, x.StartedAt, x.Node = core.StatusRunning, started, e.cfg.NodeID
+	if _, err := st.ExecutionUpdate(ctx, store.ExecutionUpdateParams{
+		ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, Node: e.cfg.NodeID, StartedAt: started,
+	}); err != nil {
+		e.log.Warn("execution not started", "execution", x.ID, "task", x.TaskName, "err", err)
+		return
+	}
+	logs := &logBuffer{execution: x.ID, clock: e.cfg.Clock}
+	res := e.cfg.Executor.Execute(ctx, core.ExecuteRequest{Task: en.task, Settings: en.settings, Execution: x, Log: logs.add})
+	status, errMsg := res.Status, res.Error
+	switch {
+	case ctx.Err() != nil && (status == core.StatusCanceled || status == core.StatusFailed):
+		status, errMsg = core.StatusInterrupted, "the node shut down while the execution ran"
+	case !status.Final():
+		status, errMsg = core.StatusFailed, fmt.Sprintf("the executor returned status %q", res.Status)
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	for _, batch := range logs.batches() {
+		if err := st.LogAppend(wctx, batch); err != nil {
+			e.log.Error("store log lines", "execution", x.ID, "err", err)
+			break
+		}
+	}
+	if _, err := st.ExecutionUpdate(wctx, store.ExecutionUpdateParams{
+		ID: x.ID, From: []core.ExecutionStatus{core.StatusRunning}, Status: status,
+		FinishedAt: e.cfg.Clock.Now(), Output: res.Output, Error: errMsg,
+	}); err != nil {
+		e.log.Error("record execution result", "execution", x.ID, "task", x.TaskName, "err", err)
+	}
+}
+
+// logBuffer collects an execution's log lines until it ends.
+type logBuffer struct {
+	execution string
+	clock     clock.Clock
+	mu        sync.Mutex
+	lines     []core.LogLine
+	dropped   int
+}
+
+func (b *logBuffer) add(level, msg string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.lines) >= maxLogLines {
+		b.dropped++
+		return
+	}
+	b.lines = append(b.lines, core.LogLine{
+		ExecutionID: b.execution, Seq: int64(len(b.lines) + 1), Time: b.clock.Now(), Level: level, Message: msg,
+	})
+}
+
+func (b *logBuffer) batches() [][]core.LogLine {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	lines := b.lines
+	if b.dropped > 0 {
+		lines = append(lines, core.LogLine{
+			ExecutionID: b.execution, Seq: int64(len(lines) + 1), Time: b.clock.Now(), Level: "warn",
+			Message: fmt.Sprintf("%d more log lines were dropped (the engine keeps %d per execution)", b.dropped, maxLogLines),
+		})
+	}
+	var out [][]core.LogLine
+	for start := 0; start < len(lines); start += logBatch {
+		out = append(out, lines[start:min(start+logBatch, len(lines))])
+	}
+	return out
+}
+
+// readyHeap orders claimed executions by instant, then task ID.
+type readyHeap []core.Execution
+
+func (h readyHeap) Len() int { return len(h) }
+func (h readyHeap) Less(i, j int) bool {
+	if c := h[i].ScheduledAt.Compare(h[j].ScheduledAt); c != 0 {
+		return c < 0
+	}
+	return cmp.Less(h[i].TaskID, h[j].TaskID)
+}
+func (h readyHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *readyHeap) Push(x any)   { *h = append(*h, x.(core.Execution)) }
+func (h *readyHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
