@@ -313,12 +313,15 @@ func (e *Engine) Run(ctx context.Context) error {
 	timer := e.cfg.Clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		// Dispatch first: what is due now must not wait behind a claim.
 		now := e.cfg.Clock.Now()
+		e.Dispatch(now) //nolint:contextcheck // executions run under the engine's own context, canceled at shutdown
 		nextClaim, err := e.Claim(ctx, now)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("claim failed; retrying", "err", err)
 		}
-		nextDispatch := e.Dispatch(now) //nolint:contextcheck // executions run under the engine's own context, canceled at shutdown
+		now = e.cfg.Clock.Now()
+		nextDispatch := e.Dispatch(now) //nolint:contextcheck // as above
 		wakeAt := earliest(nextClaim, nextDispatch)
 		d := time.Hour
 		if !wakeAt.IsZero() {
@@ -355,23 +358,29 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
-// run executes one claimed execution and records how it ended.
+// run executes one claimed execution and records how it ended. The
+// executor starts at once: the store learns that the execution runs in the
+// background, so that no write stands between the instant and the start,
+// and only the executor call holds a worker slot.
 func (e *Engine) run(x core.Execution, en entry) {
 	defer e.wg.Done()
-	e.sem <- struct{}{}
-	defer func() { <-e.sem }()
 	ctx := e.runCtx
 	st := e.cfg.Store
+	e.sem <- struct{}{}
 	started := e.cfg.Clock.Now()
 	x.Status, x.StartedAt, x.Node = core.StatusRunning, started, e.cfg.NodeID
-	if _, err := st.ExecutionUpdate(ctx, store.ExecutionUpdateParams{
-		ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, Node: e.cfg.NodeID, StartedAt: started,
-	}); err != nil {
-		e.log.Warn("execution not started", "execution", x.ID, "task", x.TaskName, "err", err)
-		return
-	}
+	marked := make(chan error, 1)
+	go func() {
+		_, err := st.ExecutionUpdate(ctx, store.ExecutionUpdateParams{
+			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, Node: e.cfg.NodeID, StartedAt: started,
+		})
+		marked <- err
+	}()
 	logs := &logBuffer{execution: x.ID, clock: e.cfg.Clock}
 	res := e.cfg.Executor.Execute(ctx, core.ExecuteRequest{Task: en.task, Settings: en.settings, Execution: x, Log: logs.add})
+	finished := e.cfg.Clock.Now()
+	<-e.sem
+
 	status, errMsg := res.Status, res.Error
 	switch {
 	case ctx.Err() != nil && (status == core.StatusCanceled || status == core.StatusFailed):
@@ -381,15 +390,20 @@ func (e *Engine) run(x core.Execution, en entry) {
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
+	if err := <-marked; err != nil && !errors.Is(err, store.ErrConflict) {
+		e.log.Warn("record execution start", "execution", x.ID, "task", x.TaskName, "err", err)
+	}
 	for _, batch := range logs.batches() {
 		if err := st.LogAppend(wctx, batch); err != nil {
 			e.log.Error("store log lines", "execution", x.ID, "err", err)
 			break
 		}
 	}
+	// From pending too: the start may not have been recorded (a store
+	// error, or shutdown canceled it); the result carries the start time.
 	if _, err := st.ExecutionUpdate(wctx, store.ExecutionUpdateParams{
-		ID: x.ID, From: []core.ExecutionStatus{core.StatusRunning}, Status: status,
-		FinishedAt: e.cfg.Clock.Now(), Output: res.Output, Error: errMsg,
+		ID: x.ID, From: []core.ExecutionStatus{core.StatusPending, core.StatusRunning}, Status: status,
+		Node: e.cfg.NodeID, StartedAt: started, FinishedAt: finished, Output: res.Output, Error: errMsg,
 	}); err != nil {
 		e.log.Error("record execution result", "execution", x.ID, "task", x.TaskName, "err", err)
 	}
