@@ -28,8 +28,6 @@ const (
 	DefaultRetryDelay = time.Second
 	// recordTimeout bounds the store writes that record a result.
 	recordTimeout = 30 * time.Second
-	// logBatch is how many log lines one write stores.
-	logBatch = 500
 	// maxLogLines caps the lines kept per execution; the rest are counted.
 	maxLogLines = 10000
 )
@@ -77,6 +75,7 @@ type Engine struct {
 
 	wake    chan struct{}
 	sem     chan struct{}
+	writer  *writer
 	wg      sync.WaitGroup
 	runCtx  context.Context
 	stopRun context.CancelFunc
@@ -119,6 +118,7 @@ func New(cfg Config) (*Engine, error) {
 		leases:  map[int]Lease{},
 		wake:    make(chan struct{}, 1),
 		sem:     make(chan struct{}, cfg.Workers),
+		writer:  newWriter(cfg.Store, cfg.Logger),
 		runCtx:  runCtx,
 		stopRun: stop,
 	}
@@ -359,23 +359,18 @@ func earliest(a, b time.Time) time.Time {
 }
 
 // run executes one claimed execution and records how it ended. The
-// executor starts at once: the store learns that the execution runs in the
-// background, so that no write stands between the instant and the start,
-// and only the executor call holds a worker slot.
+// executor starts at once: the start and the result go to the writer,
+// which commits them in groups, and only the executor call holds a worker
+// slot.
 func (e *Engine) run(x core.Execution, en entry) {
 	defer e.wg.Done()
 	ctx := e.runCtx
-	st := e.cfg.Store
 	e.sem <- struct{}{}
 	started := e.cfg.Clock.Now()
 	x.Status, x.StartedAt, x.Node = core.StatusRunning, started, e.cfg.NodeID
-	marked := make(chan error, 1)
-	go func() {
-		_, err := st.ExecutionUpdate(ctx, store.ExecutionUpdateParams{
-			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, Node: e.cfg.NodeID, StartedAt: started,
-		})
-		marked <- err
-	}()
+	e.writer.in <- write{update: store.ExecutionUpdateParams{
+		ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, Node: e.cfg.NodeID, StartedAt: started,
+	}}
 	logs := &logBuffer{execution: x.ID, clock: e.cfg.Clock}
 	res := e.cfg.Executor.Execute(ctx, core.ExecuteRequest{Task: en.task, Settings: en.settings, Execution: x, Log: logs.add})
 	finished := e.cfg.Clock.Now()
@@ -388,25 +383,19 @@ func (e *Engine) run(x core.Execution, en entry) {
 	case !status.Final():
 		status, errMsg = core.StatusFailed, fmt.Sprintf("the executor returned status %q", res.Status)
 	}
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
-	if err := <-marked; err != nil && !errors.Is(err, store.ErrConflict) {
-		e.log.Warn("record execution start", "execution", x.ID, "task", x.TaskName, "err", err)
+	// From pending too: the start may not have been recorded (it lost a
+	// race with a cancel, or its write failed); the result carries the
+	// start time.
+	done := make(chan struct{})
+	e.writer.in <- write{
+		update: store.ExecutionUpdateParams{
+			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending, core.StatusRunning}, Status: status,
+			Node: e.cfg.NodeID, StartedAt: started, FinishedAt: finished, Output: res.Output, Error: errMsg,
+		},
+		lines: logs.all(),
+		done:  done,
 	}
-	for _, batch := range logs.batches() {
-		if err := st.LogAppend(wctx, batch); err != nil {
-			e.log.Error("store log lines", "execution", x.ID, "err", err)
-			break
-		}
-	}
-	// From pending too: the start may not have been recorded (a store
-	// error, or shutdown canceled it); the result carries the start time.
-	if _, err := st.ExecutionUpdate(wctx, store.ExecutionUpdateParams{
-		ID: x.ID, From: []core.ExecutionStatus{core.StatusPending, core.StatusRunning}, Status: status,
-		Node: e.cfg.NodeID, StartedAt: started, FinishedAt: finished, Output: res.Output, Error: errMsg,
-	}); err != nil {
-		e.log.Error("record execution result", "execution", x.ID, "task", x.TaskName, "err", err)
-	}
+	<-done
 }
 
 // logBuffer collects an execution's log lines until it ends.
@@ -430,7 +419,7 @@ func (b *logBuffer) add(level, msg string) {
 	})
 }
 
-func (b *logBuffer) batches() [][]core.LogLine {
+func (b *logBuffer) all() []core.LogLine {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	lines := b.lines
@@ -440,11 +429,7 @@ func (b *logBuffer) batches() [][]core.LogLine {
 			Message: fmt.Sprintf("%d more log lines were dropped (the engine keeps %d per execution)", b.dropped, maxLogLines),
 		})
 	}
-	var out [][]core.LogLine
-	for start := 0; start < len(lines); start += logBatch {
-		out = append(out, lines[start:min(start+logBatch, len(lines))])
-	}
-	return out
+	return lines
 }
 
 // readyHeap orders claimed executions by instant, then task ID.

@@ -90,6 +90,12 @@ type Store interface {
 	// ExecutionUpdate changes an execution's status and result fields, only
 	// if its status is one of p.From; otherwise ErrConflict.
 	ExecutionUpdate(ctx context.Context, p ExecutionUpdateParams) (core.Execution, error)
+	// ExecutionUpdateMany applies many updates, each conditional as in
+	// ExecutionUpdate, in order and in one transaction, so that recording
+	// a second's worth of fires costs one commit. It returns one error per
+	// update (nil, a validation error, or ErrConflict when the execution is
+	// gone or not in p.From); the second result is the transaction's.
+	ExecutionUpdateMany(ctx context.Context, ps []ExecutionUpdateParams) ([]error, error)
 	// ExecutionDeleteBefore deletes final executions that finished before
 	// p.Before, with their log lines, and returns how many it deleted.
 	ExecutionDeleteBefore(ctx context.Context, p ExecutionDeleteBeforeParams) (int64, error)

@@ -52,6 +52,7 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 		{"execution claim races: each instant once", testExecutionClaimRace},
 		{"execution claim large batch", testExecutionClaimLargeBatch},
 		{"execution update is conditional on status", testExecutionUpdate},
+		{"execution updates in a batch apply in order, each conditional", testExecutionUpdateMany},
 		{"execution list filters and pages", testExecutionList},
 		{"log lines batch insert and page", testLogAppend},
 		{"log lines are cleaned and cut", testLogClean},
@@ -1240,4 +1241,36 @@ func testKVDeleteExpired(ctx context.Context, t *testing.T, s store.Store) {
 		t.Fatalf("after two days: deleted %d, want 2", n)
 	}
 	kvWant(ctx, t, s, core.DefaultNamespace, "forever", "v")
+}
+
+func testExecutionUpdateMany(ctx context.Context, t *testing.T, s store.Store) {
+	task := ok(s.TaskCreate(ctx, core.Task{Name: "job", Executor: "http"}))(t)
+	var batch []core.Execution
+	for i := range 3 {
+		batch = append(batch, claimFor(task, t0.Add(time.Duration(i)*time.Second), core.TriggerSchedule, 1))
+	}
+	xs := ok(s.ExecutionClaim(ctx, batch))(t)
+	pending := []core.ExecutionStatus{core.StatusPending}
+	running := []core.ExecutionStatus{core.StatusRunning}
+	errs := ok(s.ExecutionUpdateMany(ctx, []store.ExecutionUpdateParams{
+		{ID: xs[0].ID, From: pending, Status: core.StatusRunning, StartedAt: t0},
+		{ID: xs[0].ID, From: running, Status: core.StatusSucceeded, FinishedAt: t0.Add(time.Second), Output: "done"}, // sees the first
+		{ID: xs[1].ID, From: running, Status: core.StatusFailed},                                                     // still pending: conflict
+		{ID: "00000000-0000-0000-0000-000000000000", From: pending, Status: core.StatusRunning},                      // gone: conflict
+		{ID: xs[2].ID, From: pending, Status: "exploded"},                                                            // invalid
+		{ID: xs[2].ID, From: pending, Status: core.StatusSkipped, Reason: "forbid"},
+	}))(t)
+	if len(errs) != 6 || errs[0] != nil || errs[1] != nil || errs[5] != nil ||
+		!errors.Is(errs[2], store.ErrConflict) || !errors.Is(errs[3], store.ErrConflict) || !core.IsValidation(errs[4]) {
+		t.Fatalf("errors = %v", errs)
+	}
+	if x := ok(s.ExecutionGet(ctx, xs[0].ID))(t); x.Status != core.StatusSucceeded || x.Output != "done" || !x.StartedAt.Equal(t0) {
+		t.Fatalf("first = %+v", x)
+	}
+	if x := ok(s.ExecutionGet(ctx, xs[1].ID))(t); x.Status != core.StatusPending {
+		t.Fatalf("second = %+v", x)
+	}
+	if x := ok(s.ExecutionGet(ctx, xs[2].ID))(t); x.Status != core.StatusSkipped || x.Reason != "forbid" {
+		t.Fatalf("third = %+v", x)
+	}
 }

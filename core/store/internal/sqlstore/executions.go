@@ -219,13 +219,13 @@ func (s *Store) ExecutionList(ctx context.Context, p store.ExecutionListParams) 
 	return page, nil
 }
 
-// ExecutionUpdate implements store.Store.
-func (s *Store) ExecutionUpdate(ctx context.Context, p store.ExecutionUpdateParams) (core.Execution, error) {
+// executionUpdateSQL builds the conditional UPDATE of p.
+func executionUpdateSQL(p *store.ExecutionUpdateParams) (string, []any, error) {
 	if !p.Status.Valid() {
-		return core.Execution{}, &core.FieldError{Field: "status", Message: fmt.Sprintf("%q is not an execution status", p.Status)}
+		return "", nil, &core.FieldError{Field: "status", Message: fmt.Sprintf("%q is not an execution status", p.Status)}
 	}
 	if len(p.From) == 0 {
-		return core.Execution{}, &core.FieldError{Field: "from", Message: "name the statuses the execution may be in"}
+		return "", nil, &core.FieldError{Field: "from", Message: "name the statuses the execution may be in"}
 	}
 	set := []string{"status = ?"}
 	args := []any{string(p.Status)}
@@ -257,8 +257,16 @@ func (s *Store) ExecutionUpdate(ctx context.Context, p store.ExecutionUpdatePara
 	for _, st := range p.From {
 		args = append(args, string(st))
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE executions SET `+strings.Join(set, ", ")+
-		` WHERE id = ? AND status IN (`+placeholders(len(p.From))+`)`, args...)
+	return `UPDATE executions SET ` + strings.Join(set, ", ") + ` WHERE id = ? AND status IN (` + placeholders(len(p.From)) + `)`, args, nil
+}
+
+// ExecutionUpdate implements store.Store.
+func (s *Store) ExecutionUpdate(ctx context.Context, p store.ExecutionUpdateParams) (core.Execution, error) {
+	q, args, err := executionUpdateSQL(&p)
+	if err != nil {
+		return core.Execution{}, err
+	}
+	res, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {
 		return core.Execution{}, s.wrap(fmt.Sprintf("update execution %q", p.ID), err)
 	}
@@ -276,6 +284,44 @@ func (s *Store) ExecutionUpdate(ctx context.Context, p store.ExecutionUpdatePara
 		return cur, s.wrap("update execution", fmt.Errorf("execution %s is %s, not %s: %w", p.ID, cur.Status, joinStatuses(p.From), store.ErrConflict))
 	}
 	return cur, nil
+}
+
+// ExecutionUpdateMany implements store.Store.
+func (s *Store) ExecutionUpdateMany(ctx context.Context, ps []store.ExecutionUpdateParams) ([]error, error) {
+	results := make([]error, len(ps))
+	stmts := make([]string, len(ps))
+	argss := make([][]any, len(ps))
+	for i := range ps {
+		q, args, err := executionUpdateSQL(&ps[i])
+		if err != nil {
+			results[i] = err
+			continue
+		}
+		stmts[i], argss[i] = q, args
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for i := range ps {
+			if stmts[i] == "" {
+				continue
+			}
+			res, err := tx.ExecContext(ctx, stmts[i], argss[i]...)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				results[i] = fmt.Errorf("execution %s is gone or not %s: %w", ps[i].ID, joinStatuses(ps[i].From), store.ErrConflict)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.wrap(fmt.Sprintf("update %d executions", len(ps)), err)
+	}
+	return results, nil
 }
 
 func joinStatuses(ss []core.ExecutionStatus) string {
