@@ -189,7 +189,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 	// 6. The engine fires the tasks. One node holds every partition until
 	// cluster mode brings Redis leases; with a shared MySQL store, the
 	// (task, instant) key still keeps each instant to one fire.
-	eng, err := engine.New(engine.Config{
+	eng, err := engine.New(ctx, engine.Config{
 		Store: st, Executor: ex, NodeID: nodeID,
 		Leaser: engine.NewLocalLeaser(engine.LocalLeaserConfig{}),
 		Logger: log.With("component", "engine"),

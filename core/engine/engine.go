@@ -89,8 +89,9 @@ type entry struct {
 	lease    Lease
 }
 
-// New returns an Engine.
-func New(cfg Config) (*Engine, error) {
+// New returns an Engine. ctx carries values (not cancellation) to the
+// engine's background work: recording results must outlive shutdown.
+func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Store == nil || cfg.Executor == nil || cfg.Leaser == nil {
 		return nil, errors.New("engine: Store, Executor and Leaser are required")
 	}
@@ -109,7 +110,8 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	runCtx, stop := context.WithCancel(context.Background())
+	base := context.WithoutCancel(ctx)
+	runCtx, stop := context.WithCancel(base)
 	e := &Engine{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -118,7 +120,7 @@ func New(cfg Config) (*Engine, error) {
 		leases:  map[int]Lease{},
 		wake:    make(chan struct{}, 1),
 		sem:     make(chan struct{}, cfg.Workers),
-		writer:  newWriter(cfg.Store, cfg.Logger),
+		writer:  newWriter(base, cfg.Store, cfg.Logger),
 		runCtx:  runCtx,
 		stopRun: stop,
 	}
@@ -315,13 +317,13 @@ func (e *Engine) Run(ctx context.Context) error {
 	for {
 		// Dispatch first: what is due now must not wait behind a claim.
 		now := e.cfg.Clock.Now()
-		e.Dispatch(now) //nolint:contextcheck // executions run under the engine's own context, canceled at shutdown
+		e.Dispatch(now)
 		nextClaim, err := e.Claim(ctx, now)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("claim failed; retrying", "err", err)
 		}
 		now = e.cfg.Clock.Now()
-		nextDispatch := e.Dispatch(now) //nolint:contextcheck // as above
+		nextDispatch := e.Dispatch(now)
 		wakeAt := earliest(nextClaim, nextDispatch)
 		d := time.Hour
 		if !wakeAt.IsZero() {

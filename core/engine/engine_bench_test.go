@@ -54,7 +54,7 @@ func BenchmarkEngineEverySecond(b *testing.B) {
 		}
 	}
 	rec := &lagRecorder{}
-	e, err := engine.New(engine.Config{
+	e, err := engine.New(b.Context(), engine.Config{
 		Store: st, Executor: rec, Clock: clock.Real(), NodeID: "bench",
 		Leaser: engine.NewLocalLeaser(engine.LocalLeaserConfig{}),
 	})

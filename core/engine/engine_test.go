@@ -75,7 +75,7 @@ func newStore(t *testing.T) store.Store {
 
 func newEngine(t *testing.T, st store.Store, clk clock.Clock, ex core.Executor) *engine.Engine {
 	t.Helper()
-	e, err := engine.New(engine.Config{
+	e, err := engine.New(t.Context(), engine.Config{
 		Store: st, Executor: ex, Clock: clk, NodeID: "node-1",
 		Leaser: engine.NewLocalLeaser(engine.LocalLeaserConfig{}),
 	})

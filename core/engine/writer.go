@@ -29,13 +29,15 @@ type writer struct {
 	in  chan write
 }
 
-func newWriter(st store.Store, log *slog.Logger) *writer {
+// newWriter starts a writer. ctx must never be canceled: results are
+// recorded during shutdown too.
+func newWriter(ctx context.Context, st store.Store, log *slog.Logger) *writer {
 	w := &writer{st: st, log: log, in: make(chan write, 4*maxWriteBatch)}
-	go w.loop()
+	go w.loop(ctx)
 	return w
 }
 
-func (w *writer) loop() {
+func (w *writer) loop(ctx context.Context) {
 	batch := make([]write, 0, maxWriteBatch)
 	for first := range w.in {
 		batch = append(batch[:0], first)
@@ -48,12 +50,12 @@ func (w *writer) loop() {
 				break drain
 			}
 		}
-		w.flush(batch)
+		w.flush(ctx, batch)
 	}
 }
 
-func (w *writer) flush(batch []write) {
-	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+func (w *writer) flush(ctx context.Context, batch []write) {
+	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
 	defer cancel()
 	var lines []core.LogLine
 	updates := make([]store.ExecutionUpdateParams, len(batch))
