@@ -2,8 +2,10 @@
 // on the partitions this node holds.
 //
 // A first cut of the loop exists ([Engine]: load, claim ahead, dispatch at
-// the instant to a bounded pool, record results and log lines; the server
-// runs it on every partition; pause and start/end windows are honoured).
+// the instant to a bounded pool, record starts, results and log lines
+// through a group-commit writer (writer.go) so that a commit carries many
+// fires; the server runs it on every partition; pause and start/end
+// windows are honoured).
 // The rest of the plan below is not built yet: retries, concurrency and
 // misfire policies, manual triggers, restart recovery of pending and
 // running executions, a shutdown grace period, per-namespace worker
