@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,9 @@ const (
 	DefaultClaimBatch = 1000
 	// DefaultRetryDelay is how long the loop waits after a failed claim.
 	DefaultRetryDelay = time.Second
+	// DefaultShutdownGrace is how long running executions may finish at
+	// shutdown.
+	DefaultShutdownGrace = 10 * time.Second
 	// recordTimeout bounds the store writes that record a result.
 	recordTimeout = 30 * time.Second
 	// maxLogLines caps the lines kept per execution; the rest are counted.
@@ -51,6 +55,10 @@ type Config struct {
 	// Workers bounds the executions running at once on this node.
 	// Defaults to 16 per CPU.
 	Workers int
+	// ShutdownGrace is how long running executions may finish after Run's
+	// context ends; then they are canceled and recorded as interrupted.
+	// Defaults to DefaultShutdownGrace.
+	ShutdownGrace time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -72,6 +80,10 @@ type Engine struct {
 	ready  readyHeap         // claimed executions waiting for their instant
 	tasks  map[string]*entry // by task ID
 	leases map[int]Lease     // by partition
+	// running holds the cancel function of each execution running here.
+	running map[string]context.CancelFunc
+	// stopping is set by shutdown; no execution starts after it.
+	stopping bool
 
 	wake    chan struct{}
 	sem     chan struct{}
@@ -110,6 +122,9 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = DefaultShutdownGrace
+	}
 	base := context.WithoutCancel(ctx)
 	runCtx, stop := context.WithCancel(base)
 	e := &Engine{
@@ -118,6 +133,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		queue:   NewQueue(0),
 		tasks:   map[string]*entry{},
 		leases:  map[int]Lease{},
+		running: map[string]context.CancelFunc{},
 		wake:    make(chan struct{}, 1),
 		sem:     make(chan struct{}, cfg.Workers),
 		writer:  newWriter(base, cfg.Store, cfg.Logger),
@@ -283,7 +299,7 @@ func (e *Engine) nextClaimLocked(now time.Time) time.Time {
 func (e *Engine) Dispatch(now time.Time) time.Time {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for len(e.ready) > 0 && !e.ready[0].ScheduledAt.After(now) {
+	for !e.stopping && len(e.ready) > 0 && !e.ready[0].ScheduledAt.After(now) {
 		x := heap.Pop(&e.ready).(core.Execution)
 		en := e.tasks[x.TaskID]
 		if en == nil {
@@ -310,6 +326,10 @@ func (e *Engine) Wait() { e.wg.Wait() }
 // interrupted) and waits for them to be recorded.
 func (e *Engine) Run(ctx context.Context) error {
 	if err := e.Load(ctx); err != nil {
+		e.shutdown()
+		if ctx.Err() != nil {
+			return nil // stopped while starting
+		}
 		return err
 	}
 	timer := e.cfg.Clock.NewTimer(time.Hour)
@@ -317,13 +337,13 @@ func (e *Engine) Run(ctx context.Context) error {
 	for {
 		// Dispatch first: what is due now must not wait behind a claim.
 		now := e.cfg.Clock.Now()
-		e.Dispatch(now)
+		e.Dispatch(now) //nolint:contextcheck // executions run under the engine's own context, canceled after the shutdown grace
 		nextClaim, err := e.Claim(ctx, now)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("claim failed; retrying", "err", err)
 		}
 		now = e.cfg.Clock.Now()
-		nextDispatch := e.Dispatch(now)
+		nextDispatch := e.Dispatch(now) //nolint:contextcheck // as above
 		wakeAt := earliest(nextClaim, nextDispatch)
 		d := time.Hour
 		if !wakeAt.IsZero() {
@@ -332,8 +352,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		timer.Reset(max(d, 0))
 		select {
 		case <-ctx.Done():
-			e.stopRun()
-			e.Wait()
+			e.shutdown()
 			return nil
 		case <-timer.C():
 		case <-e.wake:
@@ -346,6 +365,83 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.mu.Unlock()
 		}
 	}
+}
+
+// shutdown lets running executions finish for the grace period, then
+// cancels the rest (recorded as interrupted) and waits for their records.
+// Executions claimed but not started stay pending.
+func (e *Engine) shutdown() {
+	e.mu.Lock()
+	e.stopping = true
+	e.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		e.Wait()
+		close(done)
+	}()
+	grace := e.cfg.Clock.NewTimer(e.cfg.ShutdownGrace)
+	defer grace.Stop()
+	select {
+	case <-done:
+	case <-grace.C():
+		e.log.Warn("executions outlived the shutdown grace period; canceling them", "grace", e.cfg.ShutdownGrace)
+	}
+	e.stopRun()
+	<-done
+}
+
+// Cancel cancels a running execution of this node: the executor's context
+// ends and the execution is recorded as canceled. It reports whether the
+// execution was running here.
+func (e *Engine) Cancel(executionID string) bool {
+	e.mu.Lock()
+	cancel, ok := e.running[executionID]
+	e.mu.Unlock()
+	if ok {
+		cancel()
+	}
+	return ok
+}
+
+// Trigger runs a task now, outside its schedule, with an optional config
+// that replaces the task's for this run. The execution is claimed as a
+// manual trigger (it never takes a scheduled instant's key) and started at
+// once; Trigger returns it as claimed.
+func (e *Engine) Trigger(ctx context.Context, t core.Task, settings core.NamespaceSettings, config json.RawMessage) (core.Execution, error) {
+	if len(config) > 0 {
+		t.Config = config
+	}
+	var claimed []core.Execution
+	var err error
+	at := e.cfg.Clock.Now()
+	// Two triggers of one task in the same millisecond share a key: take
+	// the next millisecond.
+	for range 10 {
+		claimed, err = e.cfg.Store.ExecutionClaim(ctx, []core.Execution{{
+			Namespace: t.Namespace, TaskID: t.ID, TaskName: t.Name, ScheduledAt: at,
+			Trigger: core.TriggerManual, Attempt: 1, Node: e.cfg.NodeID, Status: core.StatusPending,
+		}})
+		if err != nil || len(claimed) == 1 {
+			break
+		}
+		at = at.Add(time.Millisecond)
+	}
+	if err != nil {
+		return core.Execution{}, fmt.Errorf("engine: trigger %q: %w", t.Name, err)
+	}
+	if len(claimed) != 1 {
+		return core.Execution{}, fmt.Errorf("engine: trigger %q: no free instant in 10 ms; try again", t.Name)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopping {
+		// Claimed but not started: it stays pending, like the instants
+		// claimed ahead at shutdown.
+		return claimed[0], errors.New("engine: the node is shutting down; the triggered execution stays pending")
+	}
+	e.wg.Add(1)
+	go e.run(claimed[0], entry{task: t, settings: settings}) //nolint:contextcheck // the run outlives the request that triggered it
+	return claimed[0], nil
 }
 
 func earliest(a, b time.Time) time.Time {
@@ -366,7 +462,16 @@ func earliest(a, b time.Time) time.Time {
 // slot.
 func (e *Engine) run(x core.Execution, en entry) {
 	defer e.wg.Done()
-	ctx := e.runCtx
+	ctx, cancel := context.WithCancel(e.runCtx)
+	defer cancel()
+	e.mu.Lock()
+	e.running[x.ID] = cancel
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		delete(e.running, x.ID)
+		e.mu.Unlock()
+	}()
 	e.sem <- struct{}{}
 	started := e.cfg.Clock.Now()
 	x.Status, x.StartedAt, x.Node = core.StatusRunning, started, e.cfg.NodeID
@@ -380,8 +485,10 @@ func (e *Engine) run(x core.Execution, en entry) {
 
 	status, errMsg := res.Status, res.Error
 	switch {
-	case ctx.Err() != nil && (status == core.StatusCanceled || status == core.StatusFailed):
+	case e.runCtx.Err() != nil && (status == core.StatusCanceled || status == core.StatusFailed):
 		status, errMsg = core.StatusInterrupted, "the node shut down while the execution ran"
+	case ctx.Err() != nil && (status == core.StatusCanceled || status == core.StatusFailed):
+		status, errMsg = core.StatusCanceled, "canceled on request"
 	case !status.Final():
 		status, errMsg = core.StatusFailed, fmt.Sprintf("the executor returned status %q", res.Status)
 	}

@@ -1,0 +1,175 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/shiyu-coder/kronos/core"
+	"github.com/shiyu-coder/kronos/core/clock"
+	"github.com/shiyu-coder/kronos/core/engine"
+	"github.com/shiyu-coder/kronos/core/store"
+)
+
+// blocker is an executor that runs until released or canceled, and
+// reports what it was given.
+type blocker struct {
+	started chan core.ExecuteRequest
+	release chan struct{}
+}
+
+func newBlocker() *blocker {
+	return &blocker{started: make(chan core.ExecuteRequest, 16), release: make(chan struct{})}
+}
+
+func (b *blocker) Execute(ctx context.Context, req core.ExecuteRequest) core.ExecuteResult {
+	b.started <- req
+	select {
+	case <-b.release:
+		return core.ExecuteResult{Status: core.StatusSucceeded, Output: "released"}
+	case <-ctx.Done():
+		return core.ExecuteResult{Status: core.StatusCanceled, Error: ctx.Err().Error()}
+	}
+}
+
+func (b *blocker) ValidateConfig(context.Context, core.Task) error { return nil }
+
+func waitStarted(t *testing.T, b *blocker) core.ExecuteRequest {
+	t.Helper()
+	select {
+	case req := <-b.started:
+		return req
+	case <-time.After(30 * time.Second):
+		t.Fatal("the execution never started")
+	}
+	return core.ExecuteRequest{}
+}
+
+func status(t *testing.T, st store.Store, id string) core.Execution {
+	t.Helper()
+	x, err := st.ExecutionGet(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func TestTriggerRunsNowWithItsOwnConfig(t *testing.T) {
+	st := newStore(t)
+	clk := clock.NewFake(e0)
+	b := newBlocker()
+	e := newEngine(t, st, clk, b)
+	task := createTask(t, st, "manual_only", "")
+	x1, err := e.Trigger(t.Context(), task, core.NamespaceSettings{}, json.RawMessage(`{"full":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second trigger in the same millisecond gets the next one.
+	x2, err := e.Trigger(t.Context(), task, core.NamespaceSettings{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := map[string]core.ExecuteRequest{}
+	for range 2 {
+		r := waitStarted(t, b)
+		reqs[r.Execution.ID] = r
+	}
+	close(b.release)
+	e.Wait()
+	if string(reqs[x1.ID].Task.Config) != `{"full":true}` || string(reqs[x2.ID].Task.Config) != `{}` {
+		t.Fatalf("configs: %s and %s", reqs[x1.ID].Task.Config, reqs[x2.ID].Task.Config)
+	}
+	if x1.Trigger != core.TriggerManual || !x1.ScheduledAt.Equal(e0) || !x2.ScheduledAt.Equal(e0.Add(time.Millisecond)) {
+		t.Fatalf("claimed %+v and %+v", x1, x2)
+	}
+	for _, id := range []string{x1.ID, x2.ID} {
+		if x := status(t, st, id); x.Status != core.StatusSucceeded || x.Output != "released" {
+			t.Fatalf("recorded %+v", x)
+		}
+	}
+}
+
+func TestCancelARunningExecution(t *testing.T) {
+	st := newStore(t)
+	b := newBlocker()
+	e := newEngine(t, st, clock.NewFake(e0), b)
+	task := createTask(t, st, "long", "")
+	x, err := e.Trigger(t.Context(), task, core.NamespaceSettings{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStarted(t, b)
+	if !e.Cancel(x.ID) {
+		t.Fatal("Cancel did not find the running execution")
+	}
+	e.Wait()
+	if got := status(t, st, x.ID); got.Status != core.StatusCanceled {
+		t.Fatalf("recorded %+v", got)
+	}
+	if e.Cancel(x.ID) {
+		t.Fatal("Cancel found an execution that had ended")
+	}
+}
+
+func runEngine(t *testing.T, st store.Store, b *blocker, grace time.Duration) (*engine.Engine, context.CancelFunc, chan error) {
+	t.Helper()
+	e, err := engine.New(t.Context(), engine.Config{
+		Store: st, Executor: b, NodeID: "node-1", ShutdownGrace: grace,
+		Leaser: engine.NewLocalLeaser(engine.LocalLeaserConfig{}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	return e, cancel, done
+}
+
+func TestShutdownLetsRunningExecutionsFinishWithinGrace(t *testing.T) {
+	st := newStore(t)
+	b := newBlocker()
+	e, stop, done := runEngine(t, st, b, time.Minute)
+	x, err := e.Trigger(t.Context(), createTask(t, st, "job", ""), core.NamespaceSettings{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStarted(t, b)
+	stop()
+	// Run waits for the execution; it finishes within the grace period.
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned (%v) before its running execution ended", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(b.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := status(t, st, x.ID); got.Status != core.StatusSucceeded {
+		t.Fatalf("recorded %+v", got)
+	}
+}
+
+func TestShutdownInterruptsExecutionsPastGrace(t *testing.T) {
+	st := newStore(t)
+	b := newBlocker()
+	e, stop, done := runEngine(t, st, b, 100*time.Millisecond)
+	x, err := e.Trigger(t.Context(), createTask(t, st, "job", ""), core.NamespaceSettings{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStarted(t, b)
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got := status(t, st, x.ID)
+	if got.Status != core.StatusInterrupted || got.Error == "" || got.FinishedAt.IsZero() {
+		t.Fatalf("recorded %+v", got)
+	}
+	if _, err := e.Trigger(t.Context(), createTask(t, st, "late", ""), core.NamespaceSettings{}, nil); err == nil {
+		t.Fatal("a trigger after shutdown started")
+	}
+}
