@@ -4,14 +4,15 @@
 // A first cut of the loop exists ([Engine]: load, claim ahead, dispatch at
 // the instant to a bounded pool, record starts, results and log lines
 // through a group-commit writer (writer.go) so that a commit carries many
-// fires; the server runs it on every partition; pause and start/end
-// windows are honoured).
+// fires; manual triggers with a config override; cancel of a running
+// execution; a shutdown grace period; the server runs it on every
+// partition; pause and start/end windows are honoured).
 // The rest of the plan below is not built yet: retries, concurrency and
-// misfire policies, manual triggers, restart recovery of pending and
-// running executions, a shutdown grace period, per-namespace worker
-// limits, lease changes beyond reloading the held set, retention and
-// metrics. This comment is the plan, so that whoever continues starts from
-// the same house (see DESIGN.md, "Scheduling", and issue 5).
+// misfire policies, restart recovery of pending and running executions,
+// per-namespace worker limits, lease changes beyond reloading the held
+// set, retention and metrics. This comment is the plan, so that whoever
+// continues starts from the same house (see DESIGN.md, "Scheduling", and
+// issue 5).
 //
 // # What exists
 //
