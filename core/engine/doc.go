@@ -5,11 +5,13 @@
 // the instant to a bounded pool, record starts, results and log lines
 // through a group-commit writer (writer.go) so that a commit carries many
 // fires; manual triggers with a config override; cancel of a running
-// execution; a shutdown grace period; the server runs it on every
-// partition; pause and start/end windows are honoured).
+// execution; a shutdown grace period; at start, what this node's previous
+// run left pending or running is settled (interrupted, skipped with its
+// reason, or adopted); the server runs it on every partition; pause and
+// start/end windows are honoured).
 // The rest of the plan below is not built yet: retries, concurrency and
-// misfire policies, restart recovery of pending and running executions,
-// per-namespace worker limits, lease changes beyond reloading the held
+// misfire policies (missed instants are recorded skipped, never run late),
+// retrying interrupted executions, per-namespace worker limits, lease changes beyond reloading the held
 // set, retention and metrics. This comment is the plan, so that whoever
 // continues starts from the same house (see DESIGN.md, "Scheduling", and
 // issue 5).

@@ -147,12 +147,18 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 }
 
 // Load reads every task of the partitions this node holds and queues its
-// next instant after now.
-func (e *Engine) Load(ctx context.Context) error {
+// next instant after now, then recovers what a previous run of this node
+// left behind (see recover).
+func (e *Engine) Load(ctx context.Context) (err error) {
 	nss, err := e.cfg.Store.NamespaceList(ctx)
 	if err != nil {
 		return fmt.Errorf("engine: load namespaces: %w", err)
 	}
+	defer func() {
+		if err == nil {
+			err = e.recover(ctx, nss)
+		}
+	}()
 	for _, ns := range nss {
 		cursor := ""
 		for {
@@ -168,6 +174,65 @@ func (e *Engine) Load(ctx context.Context) error {
 			}
 		}
 	}
+	return nil
+}
+
+// recover settles the executions a previous run of this node (same node
+// ID) left pending or running, after a crash or a shutdown: one left
+// running was cut off and is recorded interrupted; one claimed ahead for
+// an instant still to come is adopted and fires at its instant; one whose
+// instant passed while the node was down is recorded skipped with the
+// reason (misfire policies will decide more, later). Nothing is left
+// pending silently.
+func (e *Engine) recover(ctx context.Context, nss []core.Namespace) error {
+	now := e.cfg.Clock.Now()
+	var updates []store.ExecutionUpdateParams
+	var adopted []core.Execution
+	for _, ns := range nss {
+		cursor := ""
+		for {
+			page, err := e.cfg.Store.ExecutionList(ctx, store.ExecutionListParams{
+				Namespace: ns.Name, Statuses: []core.ExecutionStatus{core.StatusPending, core.StatusRunning},
+				Cursor: cursor, Limit: store.MaxPageSize,
+			})
+			if err != nil {
+				return fmt.Errorf("engine: recover executions of %q: %w", ns.Name, err)
+			}
+			for _, x := range page.Executions {
+				if x.Node != e.cfg.NodeID {
+					continue
+				}
+				switch {
+				case x.Status == core.StatusRunning:
+					updates = append(updates, store.ExecutionUpdateParams{
+						ID: x.ID, From: []core.ExecutionStatus{core.StatusRunning}, Status: core.StatusInterrupted,
+						FinishedAt: now, Error: "the node stopped while the execution ran", Reason: "node restarted",
+					})
+				case x.ScheduledAt.After(now):
+					adopted = append(adopted, x)
+				default:
+					updates = append(updates, store.ExecutionUpdateParams{
+						ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusSkipped,
+						FinishedAt: now, Reason: "missed: the node was down at the instant",
+					})
+				}
+			}
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+		}
+	}
+	if len(updates) > 0 {
+		if _, err := e.cfg.Store.ExecutionUpdateMany(ctx, updates); err != nil {
+			return fmt.Errorf("engine: recover %d executions: %w", len(updates), err)
+		}
+		e.log.Info("settled executions left by the previous run", "count", len(updates))
+	}
+	e.mu.Lock()
+	for _, x := range adopted {
+		heap.Push(&e.ready, x)
+	}
+	e.mu.Unlock()
 	return nil
 }
 

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -171,5 +172,59 @@ func TestShutdownInterruptsExecutionsPastGrace(t *testing.T) {
 	}
 	if _, err := e.Trigger(t.Context(), createTask(t, st, "late", ""), core.NamespaceSettings{}, nil); err == nil {
 		t.Fatal("a trigger after shutdown started")
+	}
+}
+
+// A node that crashed left executions behind; when it starts again (same
+// node ID) it settles them: running → interrupted, pending for a passed
+// instant → skipped with the reason, pending for a coming instant →
+// adopted and fired once at its instant. Other nodes' executions are not
+// its business.
+func TestRestartSettlesWhatThePreviousRunLeft(t *testing.T) {
+	st := newStore(t)
+	clk := clock.NewFake(e0.Add(500 * time.Millisecond))
+	rec := &recorder{clock: clk}
+	task := createTask(t, st, "tick", "* * * * * *")
+	first := newEngine(t, st, clk, rec)
+	if err := first.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Claim(t.Context(), clk.Now()); err != nil { // claims :01 and :02
+		t.Fatal(err)
+	}
+	left, err := st.ExecutionClaim(t.Context(), []core.Execution{
+		{Namespace: task.Namespace, TaskID: task.ID, TaskName: task.Name, ScheduledAt: e0.Add(-2 * time.Second), Trigger: core.TriggerSchedule, Attempt: 1, Node: "node-1"},
+		{Namespace: task.Namespace, TaskID: task.ID, TaskName: task.Name, ScheduledAt: e0.Add(-time.Second), Trigger: core.TriggerSchedule, Attempt: 1, Node: "node-1"},
+		{Namespace: task.Namespace, TaskID: task.ID, TaskName: task.Name, ScheduledAt: e0, Trigger: core.TriggerSchedule, Attempt: 1, Node: "node-2"},
+	})
+	if err != nil || len(left) != 3 {
+		t.Fatalf("claim: %v, %d", err, len(left))
+	}
+	running, missed, foreign := left[0], left[1], left[2]
+	if _, err := st.ExecutionUpdate(t.Context(), store.ExecutionUpdateParams{ID: running.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, StartedAt: running.ScheduledAt}); err != nil {
+		t.Fatal(err)
+	}
+	// The first engine dies here, without shutdown. A new one starts.
+	clk.Set(e0.Add(900 * time.Millisecond))
+	second := newEngine(t, st, clk, rec)
+	if err := second.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if x := status(t, st, running.ID); x.Status != core.StatusInterrupted || x.Error == "" {
+		t.Fatalf("left running: %+v", x)
+	}
+	if x := status(t, st, missed.ID); x.Status != core.StatusSkipped || x.Reason == "" {
+		t.Fatalf("left pending, instant passed: %+v", x)
+	}
+	if x := status(t, st, foreign.ID); x.Status != core.StatusPending {
+		t.Fatalf("another node's execution was touched: %+v", x)
+	}
+	drive(t, clk, []*engine.Engine{second}, e0.Add(3*time.Second))
+	var got []int
+	for _, c := range rec.snapshot() {
+		got = append(got, int(c.scheduledAt.Sub(e0)/time.Second))
+	}
+	if want := []int{1, 2, 3}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("fired at seconds %v, want %v (the adopted :01 and :02 once each, then :03)", got, want)
 	}
 }
