@@ -9,8 +9,10 @@
 // run left pending or running is settled (interrupted, skipped with its
 // reason, or adopted); the server runs it on every partition; pause and
 // start/end windows are honoured).
-// The rest of the plan below is not built yet: retries, concurrency and
-// misfire policies (missed instants are recorded skipped, never run late),
+// Failed and timed-out attempts are retried with the task's backoff, each
+// attempt its own execution linked to the first.
+// The rest of the plan below is not built yet: concurrency and misfire
+// policies (missed instants are recorded skipped, never run late),
 // retrying interrupted executions, per-namespace worker limits, lease changes beyond reloading the held
 // set, retention and metrics. This comment is the plan, so that whoever
 // continues starts from the same house (see DESIGN.md, "Scheduling", and

@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/clock"
@@ -84,6 +87,10 @@ type Engine struct {
 	running map[string]context.CancelFunc
 	// stopping is set by shutdown; no execution starts after it.
 	stopping bool
+	// fresh holds the IDs this engine claimed before recover ran, so that
+	// recover never mistakes them for a previous run's; recovered ends it.
+	fresh     map[string]bool
+	recovered bool
 
 	wake    chan struct{}
 	sem     chan struct{}
@@ -134,6 +141,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		tasks:   map[string]*entry{},
 		leases:  map[int]Lease{},
 		running: map[string]context.CancelFunc{},
+		fresh:   map[string]bool{},
 		wake:    make(chan struct{}, 1),
 		sem:     make(chan struct{}, cfg.Workers),
 		writer:  newWriter(base, cfg.Store, cfg.Logger),
@@ -199,7 +207,10 @@ func (e *Engine) recover(ctx context.Context, nss []core.Namespace) error {
 				return fmt.Errorf("engine: recover executions of %q: %w", ns.Name, err)
 			}
 			for _, x := range page.Executions {
-				if x.Node != e.cfg.NodeID {
+				e.mu.Lock()
+				mine := e.fresh[x.ID]
+				e.mu.Unlock()
+				if x.Node != e.cfg.NodeID || mine {
 					continue
 				}
 				switch {
@@ -230,10 +241,32 @@ func (e *Engine) recover(ctx context.Context, nss []core.Namespace) error {
 	}
 	e.mu.Lock()
 	for _, x := range adopted {
-		heap.Push(&e.ready, x)
+		heap.Push(&e.ready, ready{x: x, at: x.ScheduledAt})
 	}
+	e.recovered, e.fresh = true, nil
 	e.mu.Unlock()
 	return nil
+}
+
+// claim inserts executions through the store's fence, with IDs chosen here
+// so that recover can tell them from a previous run's.
+func (e *Engine) claim(ctx context.Context, xs []core.Execution) ([]core.Execution, error) {
+	e.mu.Lock()
+	for i := range xs {
+		if xs[i].ID == "" {
+			id, err := uuid.NewV7()
+			if err != nil {
+				e.mu.Unlock()
+				return nil, fmt.Errorf("engine: execution id: %w", err)
+			}
+			xs[i].ID = id.String()
+		}
+		if !e.recovered {
+			e.fresh[xs[i].ID] = true
+		}
+	}
+	e.mu.Unlock()
+	return e.cfg.Store.ExecutionClaim(ctx, xs)
 }
 
 // Upsert tells the engine a task was created or changed: from now on it
@@ -329,7 +362,7 @@ func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 	}
 	e.mu.Unlock()
 
-	claimed, err := e.cfg.Store.ExecutionClaim(ctx, claims)
+	claimed, err := e.claim(ctx, claims)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err != nil {
@@ -343,7 +376,7 @@ func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 		return now.Add(DefaultRetryDelay), fmt.Errorf("engine: claim %d executions: %w", len(claims), err)
 	}
 	for _, x := range claimed {
-		heap.Push(&e.ready, x)
+		heap.Push(&e.ready, ready{x: x, at: x.ScheduledAt})
 	}
 	return e.nextClaimLocked(now), nil
 }
@@ -364,8 +397,8 @@ func (e *Engine) nextClaimLocked(now time.Time) time.Time {
 func (e *Engine) Dispatch(now time.Time) time.Time {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for !e.stopping && len(e.ready) > 0 && !e.ready[0].ScheduledAt.After(now) {
-		x := heap.Pop(&e.ready).(core.Execution)
+	for !e.stopping && len(e.ready) > 0 && !e.ready[0].at.After(now) {
+		x := heap.Pop(&e.ready).(ready).x
 		en := e.tasks[x.TaskID]
 		if en == nil {
 			en = &entry{task: core.Task{ID: x.TaskID, Name: x.TaskName, Namespace: x.Namespace}}
@@ -380,7 +413,7 @@ func (e *Engine) Dispatch(now time.Time) time.Time {
 	if len(e.ready) == 0 {
 		return time.Time{}
 	}
-	return e.ready[0].ScheduledAt
+	return e.ready[0].at
 }
 
 // Wait blocks until every started execution has been recorded.
@@ -482,7 +515,7 @@ func (e *Engine) Trigger(ctx context.Context, t core.Task, settings core.Namespa
 	// Two triggers of one task in the same millisecond share a key: take
 	// the next millisecond.
 	for range 10 {
-		claimed, err = e.cfg.Store.ExecutionClaim(ctx, []core.Execution{{
+		claimed, err = e.claim(ctx, []core.Execution{{
 			Namespace: t.Namespace, TaskID: t.ID, TaskName: t.Name, ScheduledAt: at,
 			Trigger: core.TriggerManual, Attempt: 1, Node: e.cfg.NodeID, Status: core.StatusPending,
 		}})
@@ -570,6 +603,40 @@ func (e *Engine) run(x core.Execution, en entry) {
 		done:  done,
 	}
 	<-done
+	if (status == core.StatusFailed || status == core.StatusTimedOut) && x.Attempt < en.task.Retry.MaxAttempts {
+		e.retry(x, en, finished)
+	}
+}
+
+// retry claims the next attempt of a failed execution and queues it to
+// start after the task's backoff. The attempt keeps the instant (the fence
+// key includes the attempt) and links to the first attempt.
+func (e *Engine) retry(x core.Execution, en entry, failedAt time.Time) {
+	if e.runCtx.Err() != nil {
+		return // shutting down: the next run of this node settles it
+	}
+	first := x.FirstExecutionID
+	if first == "" {
+		first = x.ID
+	}
+	next := core.Execution{
+		Namespace: x.Namespace, TaskID: x.TaskID, TaskName: x.TaskName, ScheduledAt: x.ScheduledAt,
+		Trigger: x.Trigger, Attempt: x.Attempt + 1, FirstExecutionID: first,
+		Node: e.cfg.NodeID, Status: core.StatusPending, FencingToken: x.FencingToken,
+	}
+	claimed, err := e.claim(e.runCtx, []core.Execution{next})
+	if err != nil {
+		e.log.Error("claim a retry", "task", x.TaskName, "attempt", next.Attempt, "err", err)
+		return
+	}
+	if len(claimed) == 0 {
+		return // another owner claimed this attempt already
+	}
+	delay := en.task.Retry.Backoff(next.Attempt, rand.Float64()) //nolint:gosec // jitter needs no cryptographic randomness
+	e.mu.Lock()
+	heap.Push(&e.ready, ready{x: claimed[0], at: failedAt.Add(delay)})
+	e.mu.Unlock()
+	e.signal()
 }
 
 // logBuffer collects an execution's log lines until it ends.
@@ -606,18 +673,25 @@ func (b *logBuffer) all() []core.LogLine {
 	return lines
 }
 
-// readyHeap orders claimed executions by instant, then task ID.
-type readyHeap []core.Execution
+// ready is a claimed execution waiting to start at its time: its instant,
+// or a retry's backoff.
+type ready struct {
+	x  core.Execution
+	at time.Time
+}
+
+// readyHeap orders claimed executions by start time, then task ID.
+type readyHeap []ready
 
 func (h readyHeap) Len() int { return len(h) }
 func (h readyHeap) Less(i, j int) bool {
-	if c := h[i].ScheduledAt.Compare(h[j].ScheduledAt); c != 0 {
+	if c := h[i].at.Compare(h[j].at); c != 0 {
 		return c < 0
 	}
-	return cmp.Less(h[i].TaskID, h[j].TaskID)
+	return cmp.Less(h[i].x.TaskID, h[j].x.TaskID)
 }
 func (h readyHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *readyHeap) Push(x any)   { *h = append(*h, x.(core.Execution)) }
+func (h *readyHeap) Push(x any)   { *h = append(*h, x.(ready)) }
 func (h *readyHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]

@@ -228,3 +228,57 @@ func TestRestartSettlesWhatThePreviousRunLeft(t *testing.T) {
 		t.Fatalf("fired at seconds %v, want %v (the adopted :01 and :02 once each, then :03)", got, want)
 	}
 }
+
+// A failed attempt is retried after the task's backoff, each attempt its
+// own execution of the same instant, linked to the first, until
+// max_attempts.
+func TestFailedAttemptsAreRetriedWithBackoff(t *testing.T) {
+	st := newStore(t)
+	clk := clock.NewFake(e0)
+	rec := &recorder{clock: clk, fail: true}
+	e := newEngine(t, st, clk, rec)
+	task, err := st.TaskCreate(t.Context(), core.Task{
+		Name: "flaky", Schedule: "@at 2026-12-01T02:00:01Z", Executor: "rec",
+		Retry: core.RetryPolicy{MaxAttempts: 3, InitialBackoff: time.Second, MaxBackoff: time.Minute, Multiplier: 4, Jitter: 0.5},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	drive(t, clk, []*engine.Engine{e}, e0.Add(time.Minute))
+	calls := rec.snapshot()
+	if len(calls) != 3 {
+		t.Fatalf("%d attempts, want 3: %+v", len(calls), calls)
+	}
+	for i, c := range calls {
+		if c.attempt != i+1 || !c.scheduledAt.Equal(e0.Add(time.Second)) {
+			t.Fatalf("attempt %d = %+v", i+1, c)
+		}
+	}
+	// Backoff before attempt 2 is 1 s, before attempt 3 is 4 s, each
+	// minus up to half for jitter.
+	for i, want := range []time.Duration{time.Second, 4 * time.Second} {
+		gap := calls[i+1].startedAt.Sub(calls[i].startedAt)
+		if gap < want/2 || gap > want {
+			t.Errorf("gap before attempt %d = %v, want within [%v, %v]", i+2, gap, want/2, want)
+		}
+	}
+	page, err := st.ExecutionList(t.Context(), store.ExecutionListParams{Namespace: task.Namespace, TaskID: task.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Executions) != 3 {
+		t.Fatalf("%d executions stored", len(page.Executions))
+	}
+	first := calls[0].executionID
+	for _, x := range page.Executions {
+		if x.Status != core.StatusFailed {
+			t.Errorf("attempt %d is %s", x.Attempt, x.Status)
+		}
+		if x.Attempt > 1 && x.FirstExecutionID != first {
+			t.Errorf("attempt %d links to %q, want %q", x.Attempt, x.FirstExecutionID, first)
+		}
+	}
+}
