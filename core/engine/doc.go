@@ -11,8 +11,11 @@
 // start/end windows are honoured).
 // Failed and timed-out attempts are retried with the task's backoff, each
 // attempt its own execution linked to the first.
-// The rest of the plan below is not built yet: concurrency and misfire
-// policies (missed instants are recorded skipped, never run late),
+// The concurrency policy holds for executions running on this node
+// (forbid records the new instant skipped, replace cancels the running
+// one). The rest of the plan below is not built yet: the concurrency
+// policy across nodes, misfire policies (missed instants are recorded
+// skipped, never run late),
 // retrying interrupted executions, per-namespace worker limits, lease changes beyond reloading the held
 // set, retention and metrics. This comment is the plan, so that whoever
 // continues starts from the same house (see DESIGN.md, "Scheduling", and

@@ -83,8 +83,9 @@ type Engine struct {
 	ready  readyHeap         // claimed executions waiting for their instant
 	tasks  map[string]*entry // by task ID
 	leases map[int]Lease     // by partition
-	// running holds the cancel function of each execution running here.
-	running map[string]context.CancelFunc
+	// running holds each execution running here, by ID and by task.
+	running map[string]*runningExec
+	byTask  map[string]map[string]*runningExec
 	// stopping is set by shutdown; no execution starts after it.
 	stopping bool
 	// fresh holds the IDs this engine claimed before recover ran, so that
@@ -140,7 +141,8 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		queue:   NewQueue(0),
 		tasks:   map[string]*entry{},
 		leases:  map[int]Lease{},
-		running: map[string]context.CancelFunc{},
+		running: map[string]*runningExec{},
+		byTask:  map[string]map[string]*runningExec{},
 		fresh:   map[string]bool{},
 		wake:    make(chan struct{}, 1),
 		sem:     make(chan struct{}, cfg.Workers),
@@ -407,8 +409,21 @@ func (e *Engine) Dispatch(now time.Time) time.Time {
 			e.log.Warn("lease lost before the instant; leaving the execution to the partition's next owner", "task", x.TaskName, "scheduled_at", x.ScheduledAt)
 			continue
 		}
-		e.wg.Add(1)
-		go e.run(x, *en)
+		// The concurrency policy, for executions of the task running on
+		// this node. Retries continue their own instant and are exempt.
+		if others := e.byTask[x.TaskID]; len(others) > 0 && x.Attempt == 1 {
+			switch en.task.Concurrency {
+			case core.ConcurrencyForbid:
+				e.skipLocked(x, "forbid: an earlier execution of the task was still running")
+				continue
+			case core.ConcurrencyReplace:
+				for _, r := range others {
+					r.replacedBy = x.ScheduledAt
+					r.cancel()
+				}
+			}
+		}
+		e.startLocked(x, *en)
 	}
 	if len(e.ready) == 0 {
 		return time.Time{}
@@ -493,10 +508,10 @@ func (e *Engine) shutdown() {
 // execution was running here.
 func (e *Engine) Cancel(executionID string) bool {
 	e.mu.Lock()
-	cancel, ok := e.running[executionID]
+	r, ok := e.running[executionID]
 	e.mu.Unlock()
 	if ok {
-		cancel()
+		r.cancel()
 	}
 	return ok
 }
@@ -537,8 +552,7 @@ func (e *Engine) Trigger(ctx context.Context, t core.Task, settings core.Namespa
 		// claimed ahead at shutdown.
 		return claimed[0], errors.New("engine: the node is shutting down; the triggered execution stays pending")
 	}
-	e.wg.Add(1)
-	go e.run(claimed[0], entry{task: t, settings: settings}) //nolint:contextcheck // the run outlives the request that triggered it
+	e.startLocked(claimed[0], entry{task: t, settings: settings}) //nolint:contextcheck // the run outlives the request that triggered it
 	return claimed[0], nil
 }
 
@@ -554,20 +568,59 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
+// runningExec is an execution running on this node.
+type runningExec struct {
+	cancel context.CancelFunc
+	// replacedBy is the instant of the execution that replaced this one
+	// (concurrency: replace); zero otherwise. Guarded by Engine.mu.
+	replacedBy time.Time
+}
+
+// startLocked registers and starts an execution. e.mu must be held.
+func (e *Engine) startLocked(x core.Execution, en entry) {
+	ctx, cancel := context.WithCancel(e.runCtx)
+	r := &runningExec{cancel: cancel}
+	e.running[x.ID] = r
+	if e.byTask[x.TaskID] == nil {
+		e.byTask[x.TaskID] = map[string]*runningExec{}
+	}
+	e.byTask[x.TaskID][x.ID] = r
+	e.wg.Add(1)
+	go e.run(ctx, x, en, r)
+}
+
+// skipLocked records a claimed execution as skipped, with the reason, and
+// does not run it. e.mu must be held.
+func (e *Engine) skipLocked(x core.Execution, reason string) {
+	now := e.cfg.Clock.Now()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		done := make(chan struct{})
+		e.writer.in <- write{update: store.ExecutionUpdateParams{
+			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusSkipped,
+			FinishedAt: now, Reason: reason,
+		}, done: done}
+		<-done
+	}()
+}
+
 // run executes one claimed execution and records how it ended. The
 // executor starts at once: the start and the result go to the writer,
 // which commits them in groups, and only the executor call holds a worker
 // slot.
-func (e *Engine) run(x core.Execution, en entry) {
+func (e *Engine) run(ctx context.Context, x core.Execution, en entry, r *runningExec) {
 	defer e.wg.Done()
-	ctx, cancel := context.WithCancel(e.runCtx)
-	defer cancel()
-	e.mu.Lock()
-	e.running[x.ID] = cancel
-	e.mu.Unlock()
+	defer r.cancel()
 	defer func() {
 		e.mu.Lock()
 		delete(e.running, x.ID)
+		if m := e.byTask[x.TaskID]; m != nil {
+			delete(m, x.ID)
+			if len(m) == 0 {
+				delete(e.byTask, x.TaskID)
+			}
+		}
 		e.mu.Unlock()
 	}()
 	e.sem <- struct{}{}
@@ -587,6 +640,11 @@ func (e *Engine) run(x core.Execution, en entry) {
 		status, errMsg = core.StatusInterrupted, "the node shut down while the execution ran"
 	case ctx.Err() != nil && (status == core.StatusCanceled || status == core.StatusFailed):
 		status, errMsg = core.StatusCanceled, "canceled on request"
+		e.mu.Lock()
+		if !r.replacedBy.IsZero() {
+			errMsg = "replaced by the execution of " + r.replacedBy.Format(time.RFC3339Nano) + " (concurrency: replace)"
+		}
+		e.mu.Unlock()
 	case !status.Final():
 		status, errMsg = core.StatusFailed, fmt.Sprintf("the executor returned status %q", res.Status)
 	}

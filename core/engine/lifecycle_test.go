@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -280,5 +281,81 @@ func TestFailedAttemptsAreRetriedWithBackoff(t *testing.T) {
 		if x.Attempt > 1 && x.FirstExecutionID != first {
 			t.Errorf("attempt %d links to %q, want %q", x.Attempt, x.FirstExecutionID, first)
 		}
+	}
+}
+
+// concurrencyTask creates an every-second task with the policy, loads it,
+// and starts its 02:00:01 execution, which blocks.
+func concurrencyTask(t *testing.T, policy core.ConcurrencyPolicy) (store.Store, *clock.Fake, *blocker, *engine.Engine) {
+	t.Helper()
+	st := newStore(t)
+	clk := clock.NewFake(e0.Add(500 * time.Millisecond))
+	b := newBlocker()
+	e := newEngine(t, st, clk, b)
+	if _, err := st.TaskCreate(t.Context(), core.Task{Name: "long", Schedule: "* * * * * *", Executor: "rec", Concurrency: policy}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Claim(t.Context(), clk.Now()); err != nil { // :01 and :02
+		t.Fatal(err)
+	}
+	clk.Set(e0.Add(time.Second))
+	e.Dispatch(clk.Now())
+	waitStarted(t, b)
+	return st, clk, b, e
+}
+
+func byInstant(t *testing.T, st store.Store) map[int]core.Execution {
+	t.Helper()
+	out := map[int]core.Execution{}
+	for _, x := range executions(t, st) {
+		out[int(x.ScheduledAt.Sub(e0)/time.Second)] = x
+	}
+	return out
+}
+
+func TestConcurrencyForbidSkipsTheNextInstant(t *testing.T) {
+	st, clk, b, e := concurrencyTask(t, core.ConcurrencyForbid)
+	clk.Set(e0.Add(2 * time.Second))
+	e.Dispatch(clk.Now()) // :01 still runs: :02 is skipped
+	close(b.release)
+	e.Wait()
+	xs := byInstant(t, st)
+	if xs[1].Status != core.StatusSucceeded {
+		t.Fatalf(":01 = %+v", xs[1])
+	}
+	if xs[2].Status != core.StatusSkipped || xs[2].Reason == "" {
+		t.Fatalf(":02 = %+v", xs[2])
+	}
+}
+
+func TestConcurrencyReplaceCancelsTheRunningOne(t *testing.T) {
+	st, clk, b, e := concurrencyTask(t, core.ConcurrencyReplace)
+	clk.Set(e0.Add(2 * time.Second))
+	e.Dispatch(clk.Now()) // :02 replaces :01
+	waitStarted(t, b)
+	close(b.release)
+	e.Wait()
+	xs := byInstant(t, st)
+	if xs[1].Status != core.StatusCanceled || !strings.Contains(xs[1].Error, "replaced by") {
+		t.Fatalf(":01 = %+v", xs[1])
+	}
+	if xs[2].Status != core.StatusSucceeded {
+		t.Fatalf(":02 = %+v", xs[2])
+	}
+}
+
+func TestConcurrencyAllowRunsSideBySide(t *testing.T) {
+	st, clk, b, e := concurrencyTask(t, core.ConcurrencyAllow)
+	clk.Set(e0.Add(2 * time.Second))
+	e.Dispatch(clk.Now())
+	waitStarted(t, b)
+	close(b.release)
+	e.Wait()
+	xs := byInstant(t, st)
+	if xs[1].Status != core.StatusSucceeded || xs[2].Status != core.StatusSucceeded {
+		t.Fatalf("%+v", xs)
 	}
 }
