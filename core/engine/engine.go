@@ -400,10 +400,14 @@ func (e *Engine) Dispatch(now time.Time) time.Time {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for !e.stopping && len(e.ready) > 0 && !e.ready[0].at.After(now) {
-		x := heap.Pop(&e.ready).(ready).x
-		en := e.tasks[x.TaskID]
+		r := heap.Pop(&e.ready).(ready)
+		x, en := r.x, e.tasks[r.x.TaskID]
 		if en == nil {
-			en = &entry{task: core.Task{ID: x.TaskID, Name: x.TaskName, Namespace: x.Namespace}}
+			en = r.en // a retry of a task run by Trigger
+		}
+		if en == nil {
+			e.skipLocked(x, "the task was deleted before its instant")
+			continue
 		}
 		if en.lease != nil && !en.lease.Valid(now) {
 			e.log.Warn("lease lost before the instant; leaving the execution to the partition's next owner", "task", x.TaskName, "scheduled_at", x.ScheduledAt)
@@ -692,7 +696,7 @@ func (e *Engine) retry(x core.Execution, en entry, failedAt time.Time) {
 	}
 	delay := en.task.Retry.Backoff(next.Attempt, rand.Float64()) //nolint:gosec // jitter needs no cryptographic randomness
 	e.mu.Lock()
-	heap.Push(&e.ready, ready{x: claimed[0], at: failedAt.Add(delay)})
+	heap.Push(&e.ready, ready{x: claimed[0], at: failedAt.Add(delay), en: &en})
 	e.mu.Unlock()
 	e.signal()
 }
@@ -736,6 +740,8 @@ func (b *logBuffer) all() []core.LogLine {
 type ready struct {
 	x  core.Execution
 	at time.Time
+	// en is the task as it was, for a retry; nil means the current one.
+	en *entry
 }
 
 // readyHeap orders claimed executions by start time, then task ID.

@@ -359,3 +359,29 @@ func TestConcurrencyAllowRunsSideBySide(t *testing.T) {
 		t.Fatalf("%+v", xs)
 	}
 }
+
+func TestDeletedTaskClaimedAheadIsRecordedSkipped(t *testing.T) {
+	st := newStore(t)
+	clk := clock.NewFake(e0.Add(500 * time.Millisecond))
+	rec := &recorder{clock: clk}
+	e := newEngine(t, st, clk, rec)
+	task := createTask(t, st, "gone", "* * * * * *")
+	if err := e.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Claim(t.Context(), clk.Now()); err != nil { // :01 and :02
+		t.Fatal(err)
+	}
+	e.Remove(task.ID)
+	clk.Set(e0.Add(2 * time.Second))
+	e.Dispatch(clk.Now())
+	e.Wait()
+	if n := len(rec.snapshot()); n != 0 {
+		t.Fatalf("a deleted task ran %d times", n)
+	}
+	for _, x := range executions(t, st) {
+		if x.Status != core.StatusSkipped || x.Reason == "" {
+			t.Fatalf("claimed ahead, then deleted: %+v", x)
+		}
+	}
+}
