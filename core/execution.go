@@ -1,6 +1,10 @@
 package core
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // ExecutionStatus is where an execution is in its lifecycle.
 type ExecutionStatus string
@@ -129,3 +133,18 @@ type LogLine struct {
 
 // MaxLogLineBytes is the longest log line kept; longer ones are cut.
 const MaxLogLineBytes = 1024
+
+// CleanLogLine makes msg valid UTF-8 (invalid bytes become U+FFFD) and cuts
+// it to MaxLogLineBytes on a rune boundary. Every path that stores or
+// forwards a log line applies it.
+func CleanLogLine(msg string) string {
+	msg = strings.ToValidUTF8(msg, "\uFFFD")
+	if len(msg) <= MaxLogLineBytes {
+		return msg
+	}
+	cut := MaxLogLineBytes
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut]
+}

@@ -143,3 +143,17 @@ func TestExecutionStatus(t *testing.T) {
 		t.Error("Scheduled() wrong")
 	}
 }
+
+func TestCleanLogLine(t *testing.T) {
+	long := strings.Repeat("é", 1000) // 2000 bytes
+	got := core.CleanLogLine(long)
+	if len(got) != core.MaxLogLineBytes || !strings.HasPrefix(long, got) {
+		t.Errorf("long line cut to %d bytes", len(got))
+	}
+	if got := core.CleanLogLine("bad \xff byte"); got != "bad \uFFFD byte" {
+		t.Errorf("invalid UTF-8 cleaned to %q", got)
+	}
+	if got := core.CleanLogLine("ok"); got != "ok" {
+		t.Errorf("short line changed to %q", got)
+	}
+}

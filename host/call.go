@@ -7,11 +7,11 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/host/internal/egress"
 )
 
@@ -53,7 +53,7 @@ type CallRequest struct {
 	ExtismConfig map[string]string
 	// Limits bound the call; MemoryPages is fixed at Compile and ignored.
 	Limits Limits
-	// Log receives each log line, already cut to MaxLogLineBytes and
+	// Log receives each log line, already cut to core.MaxLogLineBytes and
 	// cleaned to valid UTF-8. Nil discards them.
 	Log func(level Level, msg string)
 }
@@ -134,7 +134,7 @@ func stateFrom(ctx context.Context) *callState {
 // log records one line against the call's log budget; past the budget it
 // stops the call.
 func (s *callState) log(level Level, msg string) {
-	msg = cleanLine(msg)
+	msg = core.CleanLogLine(msg)
 	s.mu.Lock()
 	if strings.Contains(msg, "out of memory") {
 		s.outOfMemory = true
@@ -156,20 +156,6 @@ func (s *callState) log(level Level, msg string) {
 	if s.logFn != nil {
 		s.logFn(level, msg)
 	}
-}
-
-// cleanLine makes msg valid UTF-8 and cuts it to MaxLogLineBytes on a rune
-// boundary.
-func cleanLine(msg string) string {
-	msg = strings.ToValidUTF8(msg, "\uFFFD")
-	if len(msg) <= MaxLogLineBytes {
-		return msg
-	}
-	cut := MaxLogLineBytes
-	for cut > 0 && !utf8.RuneStart(msg[cut]) {
-		cut--
-	}
-	return msg[:cut]
 }
 
 func extismLevel(l extism.LogLevel) Level {

@@ -23,8 +23,6 @@ const (
 	DefaultMaxOutputBytes = 1 << 20
 	// DefaultMaxLogBytes caps what one call may log (256 KiB).
 	DefaultMaxLogBytes = 256 << 10
-	// MaxLogLineBytes is where a log line is cut.
-	MaxLogLineBytes = 1024
 	// DefaultMaxKVValueBytes caps one kv value (64 KiB).
 	DefaultMaxKVValueBytes = 64 << 10
 )

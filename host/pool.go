@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 
 	extism "github.com/extism/go-sdk"
+
+	"github.com/shiyu-coder/kronos/core"
 )
 
 // instance is one pooled plugin instance with the sink of its stdout and
@@ -111,7 +113,7 @@ func (w streamWriter) Write(b []byte) (int, error) {
 		}
 		lines = append(lines, string(buf.Next(i + 1)[:i]))
 	}
-	if buf.Len() > MaxLogLineBytes {
+	if buf.Len() > core.MaxLogLineBytes {
 		lines = append(lines, buf.String())
 		buf.Reset()
 	}

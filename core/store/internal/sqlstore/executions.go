@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -404,7 +403,7 @@ func (s *Store) LogAppend(ctx context.Context, lines []core.LogLine) error {
 					q.WriteString(", ")
 				}
 				q.WriteString("(?, ?, ?, ?, ?)")
-				args = append(args, l.ExecutionID, l.Seq, ms(l.Time), l.Level, cleanLogMessage(l.Message))
+				args = append(args, l.ExecutionID, l.Seq, ms(l.Time), l.Level, core.CleanLogLine(l.Message))
 			}
 			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 				if s.d.IsUniqueViolation(err) {
@@ -419,20 +418,6 @@ func (s *Store) LogAppend(ctx context.Context, lines []core.LogLine) error {
 		return s.wrap(fmt.Sprintf("append %d log lines", len(lines)), err)
 	}
 	return nil
-}
-
-// cleanLogMessage makes a message valid UTF-8 and cuts it to
-// core.MaxLogLineBytes on a rune boundary.
-func cleanLogMessage(m string) string {
-	m = strings.ToValidUTF8(m, "\uFFFD")
-	if len(m) <= core.MaxLogLineBytes {
-		return m
-	}
-	cut := core.MaxLogLineBytes
-	for cut > 0 && !utf8.RuneStart(m[cut]) {
-		cut--
-	}
-	return m[:cut]
 }
 
 // LogList implements store.Store.
