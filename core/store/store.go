@@ -96,6 +96,11 @@ type Store interface {
 	// update (nil, a validation error, or ErrConflict when the execution is
 	// gone or not in p.From); the second result is the transaction's.
 	ExecutionUpdateMany(ctx context.Context, ps []ExecutionUpdateParams) ([]error, error)
+	// ExecutionLastScheduled returns, for each of the tasks that has one,
+	// the latest instant claimed by its schedule (scheduled and catch-up
+	// executions, not manual ones), whatever the execution's status. The
+	// engine starts counting missed instants after it.
+	ExecutionLastScheduled(ctx context.Context, taskIDs []string) (map[string]time.Time, error)
 	// ExecutionDeleteBefore deletes final executions that finished before
 	// p.Before, with their log lines, and returns how many it deleted.
 	ExecutionDeleteBefore(ctx context.Context, p ExecutionDeleteBeforeParams) (int64, error)

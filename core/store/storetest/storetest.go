@@ -51,6 +51,7 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 		{"execution claim is unique per task and instant", testExecutionClaimUnique},
 		{"execution claim races: each instant once", testExecutionClaimRace},
 		{"execution claim large batch", testExecutionClaimLargeBatch},
+		{"execution last scheduled instant per task ignores manual runs", testExecutionLastScheduled},
 		{"execution update is conditional on status", testExecutionUpdate},
 		{"execution updates in a batch apply in order, each conditional", testExecutionUpdateMany},
 		{"execution list filters and pages", testExecutionList},
@@ -548,6 +549,27 @@ func testExecutionClaimUnique(ctx context.Context, t *testing.T, s store.Store) 
 	_, err = s.ExecutionClaim(ctx, []core.Execution{{TaskID: task.ID}})
 	if !core.IsValidation(err) {
 		t.Fatalf("invalid claim: error = %v, want a field error", err)
+	}
+}
+
+func testExecutionLastScheduled(ctx context.Context, t *testing.T, s store.Store) {
+	a := ok(s.TaskCreate(ctx, core.Task{Name: "a", Executor: "http"}))(t)
+	b := ok(s.TaskCreate(ctx, core.Task{Name: "b", Executor: "http"}))(t)
+	idle := ok(s.TaskCreate(ctx, core.Task{Name: "idle", Executor: "http"}))(t)
+	ok(s.ExecutionClaim(ctx, []core.Execution{
+		claimFor(a, t0, core.TriggerSchedule, 1),
+		claimFor(a, t0.Add(time.Minute), core.TriggerCatchUp, 1),
+		claimFor(a, t0.Add(time.Hour), core.TriggerManual, 1), // manual: not the schedule's
+		claimFor(b, t0.Add(2*time.Second), core.TriggerSchedule, 1),
+		claimFor(b, t0.Add(2*time.Second), core.TriggerSchedule, 2),
+	}))(t)
+	ids := []string{a.ID, b.ID, idle.ID}
+	got := ok(s.ExecutionLastScheduled(ctx, ids))(t)
+	if len(got) != 2 || !got[a.ID].Equal(t0.Add(time.Minute)) || !got[b.ID].Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("last scheduled = %v, want a at %v and b at %v, idle absent", got, t0.Add(time.Minute), t0.Add(2*time.Second))
+	}
+	if got := ok(s.ExecutionLastScheduled(ctx, nil))(t); len(got) != 0 {
+		t.Fatalf("last scheduled of no tasks = %v", got)
 	}
 }
 

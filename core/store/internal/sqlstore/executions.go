@@ -445,3 +445,41 @@ func (s *Store) LogList(ctx context.Context, p store.LogListParams) ([]core.LogL
 }
 
 var _ store.Store = (*Store)(nil)
+
+// lastScheduledChunk is how many task IDs one ExecutionLastScheduled
+// query asks about.
+const lastScheduledChunk = 500
+
+// ExecutionLastScheduled implements store.Store. Each chunk is one GROUP BY
+// over the fence key's prefix (task_id, manual, scheduled_at), so it reads
+// the index, not the rows.
+func (s *Store) ExecutionLastScheduled(ctx context.Context, taskIDs []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(taskIDs))
+	for start := 0; start < len(taskIDs); start += lastScheduledChunk {
+		chunk := taskIDs[start:min(start+lastScheduledChunk, len(taskIDs))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT task_id, MAX(scheduled_at) FROM executions
+			WHERE task_id IN (`+placeholders(len(chunk))+`) AND manual = ? GROUP BY task_id`, append(args, false)...)
+		if err != nil {
+			return nil, s.wrap("read the last scheduled instants", err)
+		}
+		for rows.Next() {
+			var id string
+			var at int64
+			if err := rows.Scan(&id, &at); err != nil {
+				rows.Close()
+				return nil, s.wrap("read the last scheduled instants", err)
+			}
+			out[id] = time.UnixMilli(at).UTC()
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, s.wrap("read the last scheduled instants", err)
+		}
+	}
+	return out, nil
+}
