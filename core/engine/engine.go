@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/clock"
@@ -58,6 +59,14 @@ type Config struct {
 	// Workers bounds the executions running at once on this node.
 	// Defaults to 16 per CPU.
 	Workers int
+	// NamespaceWorkers bounds the executions of one namespace running at
+	// once on this node, so that one tenant cannot take every worker.
+	// Defaults to three quarters of Workers (at least 1); set it to
+	// Workers for a node that serves one tenant. When workers are scarce,
+	// namespaces with executions waiting take turns.
+	NamespaceWorkers int
+	// Metrics, if set, registers the engine's Prometheus metrics.
+	Metrics prometheus.Registerer
 	// ShutdownGrace is how long running executions may finish after Run's
 	// context ends; then they are canceled and recorded as interrupted.
 	// Defaults to DefaultShutdownGrace.
@@ -88,13 +97,17 @@ type Engine struct {
 	byTask  map[string]map[string]*runningExec
 	// stopping is set by shutdown; no execution starts after it.
 	stopping bool
+	// backlog holds, per task, missed instants the catch-up policy runs
+	// late, oldest first, each started when the task has nothing running.
+	backlog map[string][]core.Execution
 	// fresh holds the IDs this engine claimed before recover ran, so that
 	// recover never mistakes them for a previous run's; recovered ends it.
 	fresh     map[string]bool
 	recovered bool
 
 	wake    chan struct{}
-	sem     chan struct{}
+	pool    *pool
+	metrics *metrics
 	writer  *writer
 	wg      sync.WaitGroup
 	runCtx  context.Context
@@ -127,6 +140,9 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 16 * runtime.GOMAXPROCS(0)
 	}
+	if cfg.NamespaceWorkers <= 0 {
+		cfg.NamespaceWorkers = max(1, cfg.Workers-cfg.Workers/4)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -145,7 +161,8 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		byTask:  map[string]map[string]*runningExec{},
 		fresh:   map[string]bool{},
 		wake:    make(chan struct{}, 1),
-		sem:     make(chan struct{}, cfg.Workers),
+		backlog: map[string][]core.Execution{},
+		pool:    newPool(cfg.Workers, cfg.NamespaceWorkers),
 		writer:  newWriter(base, cfg.Store, cfg.Logger),
 		runCtx:  runCtx,
 		stopRun: stop,
@@ -153,101 +170,12 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	for _, l := range cfg.Leaser.Held() {
 		e.leases[l.Partition()] = l
 	}
-	return e, nil
-}
-
-// Load reads every task of the partitions this node holds and queues its
-// next instant after now, then recovers what a previous run of this node
-// left behind (see recover).
-func (e *Engine) Load(ctx context.Context) (err error) {
-	nss, err := e.cfg.Store.NamespaceList(ctx)
+	m, err := newMetrics(cfg.Metrics, e)
 	if err != nil {
-		return fmt.Errorf("engine: load namespaces: %w", err)
+		return nil, err
 	}
-	defer func() {
-		if err == nil {
-			err = e.recover(ctx, nss)
-		}
-	}()
-	for _, ns := range nss {
-		cursor := ""
-		for {
-			page, err := e.cfg.Store.TaskList(ctx, store.TaskListParams{Namespace: ns.Name, Cursor: cursor, Limit: store.MaxPageSize})
-			if err != nil {
-				return fmt.Errorf("engine: load tasks of %q: %w", ns.Name, err)
-			}
-			for _, t := range page.Tasks {
-				e.Upsert(t, ns.Settings)
-			}
-			if cursor = page.NextCursor; cursor == "" {
-				break
-			}
-		}
-	}
-	return nil
-}
-
-// recover settles the executions a previous run of this node (same node
-// ID) left pending or running, after a crash or a shutdown: one left
-// running was cut off and is recorded interrupted; one claimed ahead for
-// an instant still to come is adopted and fires at its instant; one whose
-// instant passed while the node was down is recorded skipped with the
-// reason (misfire policies will decide more, later). Nothing is left
-// pending silently.
-func (e *Engine) recover(ctx context.Context, nss []core.Namespace) error {
-	now := e.cfg.Clock.Now()
-	var updates []store.ExecutionUpdateParams
-	var adopted []core.Execution
-	for _, ns := range nss {
-		cursor := ""
-		for {
-			page, err := e.cfg.Store.ExecutionList(ctx, store.ExecutionListParams{
-				Namespace: ns.Name, Statuses: []core.ExecutionStatus{core.StatusPending, core.StatusRunning},
-				Cursor: cursor, Limit: store.MaxPageSize,
-			})
-			if err != nil {
-				return fmt.Errorf("engine: recover executions of %q: %w", ns.Name, err)
-			}
-			for _, x := range page.Executions {
-				e.mu.Lock()
-				mine := e.fresh[x.ID]
-				e.mu.Unlock()
-				if x.Node != e.cfg.NodeID || mine {
-					continue
-				}
-				switch {
-				case x.Status == core.StatusRunning:
-					updates = append(updates, store.ExecutionUpdateParams{
-						ID: x.ID, From: []core.ExecutionStatus{core.StatusRunning}, Status: core.StatusInterrupted,
-						FinishedAt: now, Error: "the node stopped while the execution ran", Reason: "node restarted",
-					})
-				case x.ScheduledAt.After(now):
-					adopted = append(adopted, x)
-				default:
-					updates = append(updates, store.ExecutionUpdateParams{
-						ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusSkipped,
-						FinishedAt: now, Reason: "missed: the node was down at the instant",
-					})
-				}
-			}
-			if cursor = page.NextCursor; cursor == "" {
-				break
-			}
-		}
-	}
-	if len(updates) > 0 {
-		if _, err := e.cfg.Store.ExecutionUpdateMany(ctx, updates); err != nil {
-			return fmt.Errorf("engine: recover %d executions: %w", len(updates), err)
-		}
-		e.log.Info("settled executions left by the previous run", "count", len(updates))
-	}
-	e.mu.Lock()
-	for _, x := range adopted {
-		heap.Push(&e.ready, ready{x: x, at: x.ScheduledAt})
-	}
-	e.recovered, e.fresh = true, nil
-	e.mu.Unlock()
-	return nil
+	e.metrics = m
+	return e, nil
 }
 
 // claim inserts executions through the store's fence, with IDs chosen here
@@ -364,7 +292,11 @@ func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 	}
 	e.mu.Unlock()
 
+	began := time.Now() //nolint:forbidigo // a duration for the metric, not an instant of the schedule
 	claimed, err := e.claim(ctx, claims)
+	if len(claims) > 0 {
+		e.metrics.claim.Observe(time.Since(began).Seconds())
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err != nil {
@@ -414,8 +346,9 @@ func (e *Engine) Dispatch(now time.Time) time.Time {
 			continue
 		}
 		// The concurrency policy, for executions of the task running on
-		// this node. Retries continue their own instant and are exempt.
-		if others := e.byTask[x.TaskID]; len(others) > 0 && x.Attempt == 1 {
+		// this node. Retries continue their own instant and late runs of
+		// missed instants take their turn (see backlog): both are exempt.
+		if others := e.byTask[x.TaskID]; len(others) > 0 && x.Attempt == 1 && x.Trigger != core.TriggerCatchUp {
 			switch en.task.Concurrency {
 			case core.ConcurrencyForbid:
 				e.skipLocked(x, "forbid: an earlier execution of the task was still running")
@@ -597,6 +530,11 @@ func (e *Engine) startLocked(x core.Execution, en entry) {
 // does not run it. e.mu must be held.
 func (e *Engine) skipLocked(x core.Execution, reason string) {
 	now := e.cfg.Clock.Now()
+	executor := ""
+	if en := e.tasks[x.TaskID]; en != nil {
+		executor = en.task.Executor
+	}
+	e.metrics.recorded(x.Namespace, executor, core.StatusSkipped, 1)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -610,33 +548,35 @@ func (e *Engine) skipLocked(x core.Execution, reason string) {
 }
 
 // run executes one claimed execution and records how it ended. The
-// executor starts at once: the start and the result go to the writer,
-// which commits them in groups, and only the executor call holds a worker
-// slot.
+// executor starts as soon as the execution has a worker slot: the start
+// and the result go to the writer, which commits them in groups, and only
+// the executor call holds the slot.
 func (e *Engine) run(ctx context.Context, x core.Execution, en entry, r *runningExec) {
 	defer e.wg.Done()
 	defer r.cancel()
-	defer func() {
-		e.mu.Lock()
-		delete(e.running, x.ID)
-		if m := e.byTask[x.TaskID]; m != nil {
-			delete(m, x.ID)
-			if len(m) == 0 {
-				delete(e.byTask, x.TaskID)
-			}
-		}
-		e.mu.Unlock()
-	}()
-	e.sem <- struct{}{}
-	started := e.cfg.Clock.Now()
-	x.Status, x.StartedAt, x.Node = core.StatusRunning, started, e.cfg.NodeID
-	e.writer.in <- write{update: store.ExecutionUpdateParams{
-		ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, Node: e.cfg.NodeID, StartedAt: started,
-	}}
-	logs := &logBuffer{execution: x.ID, clock: e.cfg.Clock}
-	res := e.cfg.Executor.Execute(ctx, core.ExecuteRequest{Task: en.task, Settings: en.settings, Execution: x, Log: logs.add})
-	finished := e.cfg.Clock.Now()
-	<-e.sem
+	defer e.finished(x)
+
+	var res core.ExecuteResult
+	var started, finished time.Time
+	lines := []core.LogLine(nil)
+	if err := e.pool.acquire(ctx, x.Namespace); err != nil {
+		// Canceled, replaced or shut down while waiting for a slot: it
+		// never started.
+		res = core.ExecuteResult{Status: core.StatusCanceled, Error: err.Error()}
+		finished = e.cfg.Clock.Now()
+	} else {
+		started = e.cfg.Clock.Now()
+		e.metrics.started(x, started)
+		x.Status, x.StartedAt, x.Node = core.StatusRunning, started, e.cfg.NodeID
+		e.writer.in <- write{update: store.ExecutionUpdateParams{
+			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, Node: e.cfg.NodeID, StartedAt: started,
+		}}
+		logs := &logBuffer{execution: x.ID, clock: e.cfg.Clock}
+		res = e.cfg.Executor.Execute(ctx, core.ExecuteRequest{Task: en.task, Settings: en.settings, Execution: x, Log: logs.add})
+		finished = e.cfg.Clock.Now()
+		e.pool.release(x.Namespace)
+		lines = logs.all()
+	}
 
 	status, errMsg := res.Status, res.Error
 	switch {
@@ -661,32 +601,52 @@ func (e *Engine) run(ctx context.Context, x core.Execution, en entry, r *running
 			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending, core.StatusRunning}, Status: status,
 			Node: e.cfg.NodeID, StartedAt: started, FinishedAt: finished, Output: res.Output, Error: errMsg,
 		},
-		lines: logs.all(),
+		lines: lines,
 		done:  done,
 	}
 	<-done
-	if (status == core.StatusFailed || status == core.StatusTimedOut) && x.Attempt < en.task.Retry.MaxAttempts {
-		e.retry(x, en, finished)
+	e.metrics.ended(x, en.task.Executor, status, started, finished)
+	switch status {
+	case core.StatusFailed, core.StatusTimedOut, core.StatusInterrupted:
+		if x.Attempt < en.task.Retry.MaxAttempts {
+			e.retry(x, en, finished)
+		}
 	}
 }
 
-// retry claims the next attempt of a failed execution and queues it to
-// start after the task's backoff. The attempt keeps the instant (the fence
-// key includes the attempt) and links to the first attempt.
+// finished forgets a running execution and, if the task has nothing else
+// running here, starts the next late run in its catch-up backlog.
+func (e *Engine) finished(x core.Execution) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.running, x.ID)
+	if m := e.byTask[x.TaskID]; m != nil {
+		delete(m, x.ID)
+		if len(m) == 0 {
+			delete(e.byTask, x.TaskID)
+		}
+	}
+	if q := e.backlog[x.TaskID]; len(q) > 0 && len(e.byTask[x.TaskID]) == 0 {
+		heap.Push(&e.ready, ready{x: q[0], at: e.cfg.Clock.Now()})
+		if len(q) == 1 {
+			delete(e.backlog, x.TaskID)
+		} else {
+			e.backlog[x.TaskID] = q[1:]
+		}
+		e.signal()
+	}
+}
+
+// retry claims the next attempt of a failed, timed-out or interrupted
+// execution and queues it to start after the task's backoff. The attempt
+// keeps the instant (the fence key includes the attempt) and links to the
+// first attempt. During shutdown the attempt is claimed but not queued:
+// it stays pending, and the next start of this node runs it.
 func (e *Engine) retry(x core.Execution, en entry, failedAt time.Time) {
-	if e.runCtx.Err() != nil {
-		return // shutting down: the next run of this node settles it
-	}
-	first := x.FirstExecutionID
-	if first == "" {
-		first = x.ID
-	}
-	next := core.Execution{
-		Namespace: x.Namespace, TaskID: x.TaskID, TaskName: x.TaskName, ScheduledAt: x.ScheduledAt,
-		Trigger: x.Trigger, Attempt: x.Attempt + 1, FirstExecutionID: first,
-		Node: e.cfg.NodeID, Status: core.StatusPending, FencingToken: x.FencingToken,
-	}
-	claimed, err := e.claim(e.runCtx, []core.Execution{next})
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.runCtx), recordTimeout)
+	defer cancel()
+	next := nextAttempt(x, e.cfg.NodeID)
+	claimed, err := e.claim(ctx, []core.Execution{next})
 	if err != nil {
 		e.log.Error("claim a retry", "task", x.TaskName, "attempt", next.Attempt, "err", err)
 		return
@@ -696,7 +656,9 @@ func (e *Engine) retry(x core.Execution, en entry, failedAt time.Time) {
 	}
 	delay := en.task.Retry.Backoff(next.Attempt, rand.Float64()) //nolint:gosec // jitter needs no cryptographic randomness
 	e.mu.Lock()
-	heap.Push(&e.ready, ready{x: claimed[0], at: failedAt.Add(delay), en: &en})
+	if !e.stopping {
+		heap.Push(&e.ready, ready{x: claimed[0], at: failedAt.Add(delay), en: &en})
+	}
 	e.mu.Unlock()
 	e.signal()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/shiyu-coder/kronos/core/engine"
 	"github.com/shiyu-coder/kronos/core/store"
 	"github.com/shiyu-coder/kronos/core/store/sqlite"
+	"github.com/shiyu-coder/kronos/core/store/storetest"
 )
 
 // recorder is the executor of these tests: it records each call with the
@@ -74,6 +75,10 @@ func newStore(t *testing.T) store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	// Tasks are created "at" e0, where the tests' fake clocks start, so
+	// that a start counts no instants before it as missed.
+	var _ storetest.Clock = st
+	st.SetNow(func() time.Time { return e0 })
 	return st
 }
 
@@ -377,4 +382,25 @@ func TestRunLoopOnTheRealClock(t *testing.T) {
 			t.Fatalf("an instant was skipped: %v then %v", calls[i-1].scheduledAt, calls[i].scheduledAt)
 		}
 	}
+}
+
+// inOrder returns the instants called, in seconds after e0, in the order
+// the executor was called.
+func (r *recorder) inOrder() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]int, len(r.calls))
+	for i, c := range r.calls {
+		out[i] = int(c.scheduledAt.Sub(e0) / time.Second)
+	}
+	return out
+}
+
+// seconds maps calls to their instants in seconds after e0.
+func seconds(calls []call) []int {
+	out := make([]int, len(calls))
+	for i, c := range calls {
+		out[i] = int(c.scheduledAt.Sub(e0) / time.Second)
+	}
+	return out
 }

@@ -29,6 +29,9 @@ func (b *blocker) Execute(ctx context.Context, req core.ExecuteRequest) core.Exe
 	b.started <- req
 	select {
 	case <-b.release:
+		if ctx.Err() != nil { // both were ready: the cancel came first
+			return core.ExecuteResult{Status: core.StatusCanceled, Error: ctx.Err().Error()}
+		}
 		return core.ExecuteResult{Status: core.StatusSucceeded, Output: "released"}
 	case <-ctx.Done():
 		return core.ExecuteResult{Status: core.StatusCanceled, Error: ctx.Err().Error()}
@@ -178,7 +181,7 @@ func TestShutdownInterruptsExecutionsPastGrace(t *testing.T) {
 
 // A node that crashed left executions behind; when it starts again (same
 // node ID) it settles them: running → interrupted, pending for a passed
-// instant → skipped with the reason, pending for a coming instant →
+// instant → the misfire policy, pending for a coming instant →
 // adopted and fired once at its instant. Other nodes' executions are not
 // its business.
 func TestRestartSettlesWhatThePreviousRunLeft(t *testing.T) {
@@ -214,7 +217,9 @@ func TestRestartSettlesWhatThePreviousRunLeft(t *testing.T) {
 	if x := status(t, st, running.ID); x.Status != core.StatusInterrupted || x.Error == "" {
 		t.Fatalf("left running: %+v", x)
 	}
-	if x := status(t, st, missed.ID); x.Status != core.StatusSkipped || x.Reason == "" {
+	// The task's misfire policy is run_once (the default), and -1s is its
+	// latest missed instant: it runs late, at the start.
+	if x := status(t, st, missed.ID); x.Status != core.StatusPending {
 		t.Fatalf("left pending, instant passed: %+v", x)
 	}
 	if x := status(t, st, foreign.ID); x.Status != core.StatusPending {
@@ -225,8 +230,11 @@ func TestRestartSettlesWhatThePreviousRunLeft(t *testing.T) {
 	for _, c := range rec.snapshot() {
 		got = append(got, int(c.scheduledAt.Sub(e0)/time.Second))
 	}
-	if want := []int{1, 2, 3}; fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("fired at seconds %v, want %v (the adopted :01 and :02 once each, then :03)", got, want)
+	if want := []int{-1, 1, 2, 3}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("fired at seconds %v, want %v (the missed -1 late, the adopted :01 and :02 once each, then :03)", got, want)
+	}
+	if x := status(t, st, missed.ID); x.Status != core.StatusSucceeded {
+		t.Fatalf("the missed instant run late: %+v", x)
 	}
 }
 
