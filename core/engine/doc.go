@@ -1,25 +1,39 @@
 // Package engine fires tasks on time, exactly once per scheduled instant,
 // on the partitions this node holds.
 //
-// A first cut of the loop exists ([Engine]: load, claim ahead, dispatch at
-// the instant to a bounded pool, record starts, results and log lines
-// through a group-commit writer (writer.go) so that a commit carries many
-// fires; manual triggers with a config override; cancel of a running
-// execution; a shutdown grace period; at start, what this node's previous
-// run left pending or running is settled (interrupted, skipped with its
-// reason, or adopted); the server runs it on every partition; pause and
-// start/end windows are honoured).
-// Failed and timed-out attempts are retried with the task's backoff, each
-// attempt its own execution linked to the first.
-// The concurrency policy holds for executions running on this node
-// (forbid records the new instant skipped, replace cancels the running
-// one). The rest of the plan below is not built yet: the concurrency
-// policy across nodes, misfire policies (missed instants are recorded
-// skipped, never run late),
-// retrying interrupted executions, per-namespace worker limits, lease changes beyond reloading the held
-// set, retention and metrics. This comment is the plan, so that whoever
-// continues starts from the same house (see DESIGN.md, "Scheduling", and
-// issue 5).
+// The loop loads the tasks of the held partitions, claims their instants
+// a few seconds ahead in batches under the (task, instant) fence, and
+// dispatches them at the instant to a bounded worker pool; results and log
+// lines go to the store through a group-commit writer (writer.go), so that
+// one commit carries many fires. Around it, the lifecycle of issue 5:
+//
+//   - retries with backoff and jitter, each attempt its own execution
+//     linked to the first (failed, timed out, and interrupted ones);
+//   - the concurrency policy (forbid records the new instant skipped,
+//     replace cancels the running one) for executions on this node;
+//   - misfires (recover.go): at start, the instants nobody fired since a
+//     task's last claimed instant (or its last change, if later) are
+//     settled by its policy: skip records them all skipped, run_once runs
+//     the latest late and records the rest, catch_up runs the latest
+//     catch_up_limit of them late, oldest first and one after another
+//     (a backlog per task), and records the rest. The latest 1000 are
+//     recorded one by one, older ones as one record naming the range, and
+//     they are found by looking back from now in doubling windows, so a
+//     start after a week down costs about as much as after a minute;
+//   - restart: executions left running are recorded interrupted (and
+//     retried where the policy allows); those claimed ahead are adopted;
+//     at shutdown, running executions get a grace period, then are
+//     interrupted, and their retry is left pending for the next start;
+//   - manual triggers with a config override, cancel, pause, start/end
+//     windows, one-shot @at tasks;
+//   - the worker pool (pool.go): a node-wide limit and a per-namespace
+//     one, with namespaces taking turns for free slots, so that one
+//     tenant's flood delays another's execution by one turn at most;
+//   - Prometheus metrics (metrics.go).
+//
+// Not built here: the concurrency policy across nodes and lease changes
+// beyond reloading the held set (cluster mode, issue 8). The sections
+// below were written as the plan and still describe the design.
 //
 // # What exists
 //

@@ -77,12 +77,8 @@ type Config struct {
 
 // Engine fires the tasks of the partitions this node holds. Run drives it
 // with the clock; Claim and Dispatch are its two steps, exported so that
-// tests (and benchmarks) can drive it at exact instants.
-//
-// This is the first cut of issue 5: on-time firing, claim-ahead under the
-// (task, instant) fence, dispatch to a bounded pool and result recording.
-// Retries, concurrency and misfire policies, manual triggers, restart
-// recovery, retention and metrics are not built yet.
+// tests (and benchmarks) can drive it at exact instants. See the package
+// documentation for what it guarantees.
 type Engine struct {
 	cfg Config
 	log *slog.Logger
