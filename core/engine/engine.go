@@ -535,10 +535,10 @@ func (e *Engine) skipLocked(x core.Execution, reason string) {
 	go func() {
 		defer e.wg.Done()
 		done := make(chan struct{})
-		e.writer.in <- write{update: store.ExecutionUpdateParams{
+		e.writer.send(write{update: store.ExecutionUpdateParams{
 			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusSkipped,
 			FinishedAt: now, Reason: reason,
-		}, done: done}
+		}, done: done})
 		<-done
 	}()
 }
@@ -564,9 +564,9 @@ func (e *Engine) run(ctx context.Context, x core.Execution, en entry, r *running
 		started = e.cfg.Clock.Now()
 		e.metrics.started(x, started)
 		x.Status, x.StartedAt, x.Node = core.StatusRunning, started, e.cfg.NodeID
-		e.writer.in <- write{update: store.ExecutionUpdateParams{
+		e.writer.send(write{update: store.ExecutionUpdateParams{
 			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, Node: e.cfg.NodeID, StartedAt: started,
-		}}
+		}})
 		logs := &logBuffer{execution: x.ID, clock: e.cfg.Clock}
 		res = e.cfg.Executor.Execute(ctx, core.ExecuteRequest{Task: en.task, Settings: en.settings, Execution: x, Log: logs.add})
 		finished = e.cfg.Clock.Now()
@@ -592,14 +592,14 @@ func (e *Engine) run(ctx context.Context, x core.Execution, en entry, r *running
 	// race with a cancel, or its write failed); the result carries the
 	// start time.
 	done := make(chan struct{})
-	e.writer.in <- write{
+	e.writer.send(write{
 		update: store.ExecutionUpdateParams{
 			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending, core.StatusRunning}, Status: status,
 			Node: e.cfg.NodeID, StartedAt: started, FinishedAt: finished, Output: res.Output, Error: errMsg,
 		},
 		lines: lines,
 		done:  done,
-	}
+	})
 	<-done
 	e.metrics.ended(x, en.task.Executor, status, started, finished)
 	switch status {

@@ -55,7 +55,7 @@ func BenchmarkEngineEverySecond(b *testing.B) {
 	}
 	rec := &lagRecorder{}
 	e, err := engine.New(b.Context(), engine.Config{
-		Store: st, Executor: rec, Clock: clock.Real(), NodeID: "bench",
+		Store: st, Executor: rec, Clock: clock.Real(), NodeID: "bench", Workers: envInt("KRONOS_BENCH_WORKERS", 0),
 		Leaser: engine.NewLocalLeaser(engine.LocalLeaserConfig{}),
 	})
 	if err != nil {

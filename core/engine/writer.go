@@ -3,13 +3,14 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/store"
 )
 
 // maxWriteBatch bounds the writes one commit carries.
-const maxWriteBatch = 1000
+const maxWriteBatch = 2000
 
 // write is one status change of an execution, with the log lines to store
 // before it. done, if set, is closed once the write is committed.
@@ -23,45 +24,82 @@ type write struct {
 // commit: it takes what has queued up while the previous commit ran and
 // writes it in one transaction, so that under load a commit carries many
 // fires, and under light load a write waits for no timer.
+//
+// Sending never blocks: the queue is a slice, not a bounded channel, so
+// that a burst of starts at an aligned second does not hold executors
+// back behind the store. It holds at most a few writes per execution in
+// flight, which the worker pool bounds. A start and the result of the same
+// execution in one batch are written as the result alone (it carries the
+// start time and moves the execution from pending or running).
 type writer struct {
 	st  store.Store
 	log *slog.Logger
-	in  chan write
+
+	mu      sync.Mutex
+	queue   []write
+	waiting chan struct{} // signaled when the queue goes from empty to not
 }
 
 // newWriter starts a writer. ctx must never be canceled: results are
 // recorded during shutdown too.
 func newWriter(ctx context.Context, st store.Store, log *slog.Logger) *writer {
-	w := &writer{st: st, log: log, in: make(chan write, 4*maxWriteBatch)}
+	w := &writer{st: st, log: log, waiting: make(chan struct{}, 1)}
 	go w.loop(ctx)
 	return w
 }
 
-func (w *writer) loop(ctx context.Context) {
-	batch := make([]write, 0, maxWriteBatch)
-	for first := range w.in {
-		batch = append(batch[:0], first)
-	drain:
-		for len(batch) < maxWriteBatch {
-			select {
-			case x := <-w.in:
-				batch = append(batch, x)
-			default:
-				break drain
-			}
+// send queues a write.
+func (w *writer) send(x write) {
+	w.mu.Lock()
+	w.queue = append(w.queue, x)
+	first := len(w.queue) == 1
+	w.mu.Unlock()
+	if first {
+		select {
+		case w.waiting <- struct{}{}:
+		default:
 		}
-		w.flush(ctx, batch)
+	}
+}
+
+func (w *writer) loop(ctx context.Context) {
+	var batch []write
+	for range w.waiting {
+		for {
+			w.mu.Lock()
+			n := min(len(w.queue), maxWriteBatch)
+			batch = append(batch[:0], w.queue[:n]...)
+			w.queue = w.queue[n:]
+			if len(w.queue) == 0 {
+				w.queue = nil // let a burst's backing array go
+			}
+			w.mu.Unlock()
+			if n == 0 {
+				break
+			}
+			w.flush(ctx, batch)
+		}
 	}
 }
 
 func (w *writer) flush(ctx context.Context, batch []write) {
 	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
 	defer cancel()
+	// Which executions end in this batch? Their starts need no statement.
+	ending := map[string]bool{}
+	for _, x := range batch {
+		if x.update.Status != core.StatusRunning {
+			ending[x.update.ID] = true
+		}
+	}
 	var lines []core.LogLine
-	updates := make([]store.ExecutionUpdateParams, len(batch))
-	for i, x := range batch {
+	updates := make([]store.ExecutionUpdateParams, 0, len(batch))
+	for _, x := range batch {
 		lines = append(lines, x.lines...)
-		updates[i] = x.update
+		if x.update.Status == core.StatusRunning && ending[x.update.ID] {
+			continue
+		}
+		updates = append(updates, x.update)
 	}
 	if len(lines) > 0 {
 		if err := w.st.LogAppend(ctx, lines); err != nil {
