@@ -93,9 +93,11 @@ type Engine struct {
 	byTask  map[string]map[string]*runningExec
 	// stopping is set by shutdown; no execution starts after it.
 	stopping bool
-	// backlog holds, per task, missed instants the catch-up policy runs
-	// late, oldest first, each started when the task has nothing running.
-	backlog map[string][]core.Execution
+	// backlog holds, per task, executions waiting for the task to have
+	// nothing running here: late runs of missed instants (catch_up), oldest
+	// first, and retries that came due while another execution of a forbid
+	// or replace task ran.
+	backlog map[string][]ready
 	// fresh holds the IDs this engine claimed before recover ran, so that
 	// recover never mistakes them for a previous run's; recovered ends it.
 	fresh     map[string]bool
@@ -157,7 +159,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		byTask:  map[string]map[string]*runningExec{},
 		fresh:   map[string]bool{},
 		wake:    make(chan struct{}, 1),
-		backlog: map[string][]core.Execution{},
+		backlog: map[string][]ready{},
 		pool:    newPool(cfg.Workers, cfg.NamespaceWorkers),
 		writer:  newWriter(base, cfg.Store, cfg.Logger),
 		runCtx:  runCtx,
@@ -342,9 +344,14 @@ func (e *Engine) Dispatch(now time.Time) time.Time {
 			continue
 		}
 		// The concurrency policy, for executions of the task running on
-		// this node. Retries continue their own instant and late runs of
-		// missed instants take their turn (see backlog): both are exempt.
-		if others := e.byTask[x.TaskID]; len(others) > 0 && x.Attempt == 1 && x.Trigger != core.TriggerCatchUp {
+		// this node. A retry or a late run of a missed instant is never
+		// skipped or made to replace anything: under forbid and replace
+		// it waits in the task's backlog until nothing of the task runs.
+		if others := e.byTask[x.TaskID]; len(others) > 0 && en.task.Concurrency != core.ConcurrencyAllow && en.task.Concurrency != "" {
+			if x.Attempt > 1 || x.Trigger == core.TriggerCatchUp {
+				e.backlog[x.TaskID] = append(e.backlog[x.TaskID], r)
+				continue
+			}
 			switch en.task.Concurrency {
 			case core.ConcurrencyForbid:
 				e.skipLocked(x, "forbid: an earlier execution of the task was still running")
@@ -623,7 +630,9 @@ func (e *Engine) finished(x core.Execution) {
 		}
 	}
 	if q := e.backlog[x.TaskID]; len(q) > 0 && len(e.byTask[x.TaskID]) == 0 {
-		heap.Push(&e.ready, ready{x: q[0], at: e.cfg.Clock.Now()})
+		next := q[0]
+		next.at = e.cfg.Clock.Now()
+		heap.Push(&e.ready, next)
 		if len(q) == 1 {
 			delete(e.backlog, x.TaskID)
 		} else {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -391,5 +392,80 @@ func TestDeletedTaskClaimedAheadIsRecordedSkipped(t *testing.T) {
 		if x.Status != core.StatusSkipped || x.Reason == "" {
 			t.Fatalf("claimed ahead, then deleted: %+v", x)
 		}
+	}
+}
+
+// overlapCheck fails the first attempt of the first instant, blocks the
+// second instant until released, and records the most executions it saw
+// running at once.
+type overlapCheck struct {
+	mu       sync.Mutex
+	running  int
+	most     int
+	calls    []string
+	started  chan struct{}
+	release  chan struct{}
+	blockAt  time.Time
+	failFrom time.Time
+}
+
+func (o *overlapCheck) Execute(_ context.Context, req core.ExecuteRequest) core.ExecuteResult {
+	o.mu.Lock()
+	o.running++
+	o.most = max(o.most, o.running)
+	o.calls = append(o.calls, fmt.Sprintf(":%02d#%d", int(req.Execution.ScheduledAt.Sub(e0)/time.Second), req.Execution.Attempt))
+	o.mu.Unlock()
+	defer func() {
+		o.mu.Lock()
+		o.running--
+		o.mu.Unlock()
+	}()
+	switch {
+	case req.Execution.ScheduledAt.Equal(o.failFrom) && req.Execution.Attempt == 1:
+		return core.ExecuteResult{Status: core.StatusFailed, Error: "first attempt fails"}
+	case req.Execution.ScheduledAt.Equal(o.blockAt):
+		o.started <- struct{}{}
+		<-o.release
+	}
+	return core.ExecuteResult{Status: core.StatusSucceeded}
+}
+
+func (o *overlapCheck) ValidateConfig(context.Context, core.Task) error { return nil }
+
+// Under forbid, a retry that comes due while a later instant runs waits
+// for it to end instead of running alongside (or being skipped).
+func TestConcurrencyForbidMakesARetryWaitItsTurn(t *testing.T) {
+	st := newStore(t)
+	clk := clock.NewFake(e0.Add(500 * time.Millisecond))
+	ex := &overlapCheck{started: make(chan struct{}, 1), release: make(chan struct{}), failFrom: e0.Add(time.Second), blockAt: e0.Add(2 * time.Second)}
+	e := newEngine(t, st, clk, ex)
+	if _, err := st.TaskCreate(t.Context(), core.Task{
+		Name: "job", Schedule: "* * * * * *", Executor: "rec", Concurrency: core.ConcurrencyForbid,
+		Retry: core.RetryPolicy{MaxAttempts: 2, InitialBackoff: 1500 * time.Millisecond, Jitter: 0.001},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Claim(t.Context(), clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(e0.Add(time.Second))
+	e.Dispatch(clk.Now())
+	e.Wait() // :01 failed; its retry is due at about :02.5
+	clk.Set(e0.Add(2 * time.Second))
+	e.Dispatch(clk.Now())
+	<-ex.started // :02 runs
+	clk.Set(e0.Add(2600 * time.Millisecond))
+	e.Dispatch(clk.Now()) // the retry is due, :02 still runs
+	close(ex.release)
+	e.Wait()
+	e.Dispatch(clk.Now()) // :02 ended: the retry's turn
+	e.Wait()
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if fmt.Sprint(ex.calls) != "[:01#1 :02#1 :01#2]" || ex.most != 1 {
+		t.Fatalf("calls %v with at most %d at once; want [:01#1 :02#1 :01#2], never two at once", ex.calls, ex.most)
 	}
 }

@@ -230,7 +230,7 @@ type misfires struct {
 	// run and backlog are filled by applyMisfires: each task's first late
 	// run goes to the ready heap, the rest wait their turn.
 	run     []ready
-	backlog map[string][]core.Execution
+	backlog map[string][]ready
 }
 
 // settle applies one task's misfire policy to its missed instants: rows
@@ -352,7 +352,7 @@ func (e *Engine) applyMisfires(ctx context.Context, m *misfires, now time.Time) 
 			inserted[x.ID] = true
 		}
 	}
-	m.backlog = map[string][]core.Execution{}
+	m.backlog = map[string][]ready{}
 	queued := map[string]bool{}
 	for _, x := range m.runs {
 		if wasFresh[x.ID] && !inserted[x.ID] {
@@ -363,7 +363,7 @@ func (e *Engine) applyMisfires(ctx context.Context, m *misfires, now time.Time) 
 			m.run = append(m.run, ready{x: x, at: now})
 			continue
 		}
-		m.backlog[x.TaskID] = append(m.backlog[x.TaskID], x)
+		m.backlog[x.TaskID] = append(m.backlog[x.TaskID], ready{x: x})
 	}
 	if n := len(m.records) + len(m.updates); n > 0 || len(m.runs) > 0 {
 		e.log.Info("settled instants missed while the node was down", "recorded_skipped", n, "run_late", len(m.runs))
