@@ -104,6 +104,12 @@ type Store interface {
 	// ExecutionDeleteBefore deletes final executions that finished before
 	// p.Before, with their log lines, and returns how many it deleted.
 	ExecutionDeleteBefore(ctx context.Context, p ExecutionDeleteBeforeParams) (int64, error)
+	// ExecutionTrim deletes a task's final executions that are not among
+	// its p.Keep newest (by scheduled instant, then ID), with their log
+	// lines, and returns how many it deleted. Every execution of the task
+	// counts toward p.Keep, whatever its status, but only final ones are
+	// deleted: pending and running executions are never touched.
+	ExecutionTrim(ctx context.Context, p ExecutionTrimParams) (int64, error)
 
 	// LogAppend stores log lines in batches. (ExecutionID, Seq) is unique.
 	LogAppend(ctx context.Context, lines []core.LogLine) error
@@ -227,6 +233,18 @@ type ExecutionDeleteBeforeParams struct {
 	Namespace string
 	// Before deletes final executions that finished before it. Required.
 	Before time.Time
+	// BatchSize is how many executions one transaction deletes. Defaults
+	// to 500.
+	BatchSize int
+}
+
+// ExecutionTrimParams selects one task's executions for retention by count.
+type ExecutionTrimParams struct {
+	// TaskID is the task whose executions are trimmed. It need not exist
+	// any more. Required.
+	TaskID string
+	// Keep is how many of the task's newest executions stay. At least 1.
+	Keep int
 	// BatchSize is how many executions one transaction deletes. Defaults
 	// to 500.
 	BatchSize int

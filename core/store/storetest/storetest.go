@@ -58,6 +58,8 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 		{"log lines batch insert and page", testLogAppend},
 		{"log lines are cleaned and cut", testLogClean},
 		{"retention deletes old final executions and their logs", testRetention},
+		{"retention trims a task to its newest executions, final ones only", testRetentionTrim},
+		{"retention trim refuses to keep fewer than one", testRetentionTrimInvalid},
 		{"plugin put, get and list round-trip; lists carry no bytes", testPluginRoundTrip},
 		{"plugin replace keeps created_at and swaps the bytes", testPluginReplace},
 		{"plugin with wrong sha256 or size is refused and not stored", testPluginCorrupt},
@@ -821,6 +823,88 @@ func testRetention(ctx context.Context, t *testing.T, s store.Store) {
 	if n := ok(s.ExecutionDeleteBefore(ctx, store.ExecutionDeleteBeforeParams{Before: cutoff}))(t); n != 1 {
 		t.Errorf("second pass deleted %d, want 1", n)
 	}
+}
+
+func testRetentionTrim(ctx context.Context, t *testing.T, s store.Store) {
+	task := ok(s.TaskCreate(ctx, core.Task{Name: "job", Executor: "http"}))(t)
+	other := ok(s.TaskCreate(ctx, core.Task{Name: "other", Executor: "http"}))(t)
+	var batch []core.Execution
+	for i := range 12 {
+		batch = append(batch, claimFor(task, t0.Add(time.Duration(i)*time.Hour), core.TriggerSchedule, 1))
+	}
+	for i := range 5 {
+		batch = append(batch, claimFor(other, t0.Add(time.Duration(i)*time.Hour), core.TriggerSchedule, 1))
+	}
+	claimed := ok(s.ExecutionClaim(ctx, batch))(t)
+	for i, e := range claimed {
+		switch i {
+		case 1, 11: // pending: 1 is old, 11 the newest
+			continue
+		case 2: // running, and old
+			ok(s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{ID: e.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, StartedAt: e.ScheduledAt}))(t)
+			continue
+		}
+		status := core.StatusSucceeded
+		if i%3 == 0 {
+			status = core.StatusFailed
+		}
+		ok(s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{ID: e.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: status, FinishedAt: e.ScheduledAt.Add(time.Minute)}))(t)
+		noErr(t, s.LogAppend(ctx, []core.LogLine{{ExecutionID: e.ID, Seq: 1, Time: e.ScheduledAt, Level: "info", Message: "hi"}}))
+	}
+	left := func(taskID string) []string {
+		t.Helper()
+		page := ok(s.ExecutionList(ctx, store.ExecutionListParams{Namespace: core.DefaultNamespace, TaskID: taskID, Limit: 100}))(t)
+		var hours []string
+		for _, e := range page.Executions {
+			hours = append(hours, fmt.Sprintf("%d:%s", int(e.ScheduledAt.Sub(t0)/time.Hour), e.Status))
+		}
+		return hours
+	}
+
+	// The newest 3 are 11 (pending), 10 and 9; of the older ones, 1 and 2
+	// are not final. That leaves 7 to delete, in batches of 2, 2, 2 and 1.
+	if n := ok(s.ExecutionTrim(ctx, store.ExecutionTrimParams{TaskID: task.ID, Keep: 3, BatchSize: 2}))(t); n != 7 {
+		t.Fatalf("deleted %d, want 7", n)
+	}
+	want := []string{"11:pending", "10:succeeded", "9:failed", "2:running", "1:pending"}
+	if got := left(task.ID); !slices.Equal(got, want) {
+		t.Fatalf("left %v, want %v", got, want)
+	}
+	if lines := ok(s.LogList(ctx, store.LogListParams{ExecutionID: claimed[8].ID}))(t); len(lines) != 0 {
+		t.Errorf("logs of a trimmed execution kept: %v", lines)
+	}
+	if lines := ok(s.LogList(ctx, store.LogListParams{ExecutionID: claimed[9].ID}))(t); len(lines) != 1 {
+		t.Errorf("logs of a kept execution deleted")
+	}
+	if got := left(other.ID); len(got) != 5 {
+		t.Fatalf("other task touched: %v", got)
+	}
+	// Trimming again, or to more than there are, deletes nothing.
+	if n := ok(s.ExecutionTrim(ctx, store.ExecutionTrimParams{TaskID: task.ID, Keep: 3}))(t); n != 0 {
+		t.Errorf("second trim deleted %d, want 0", n)
+	}
+	if n := ok(s.ExecutionTrim(ctx, store.ExecutionTrimParams{TaskID: other.ID, Keep: 50}))(t); n != 0 {
+		t.Errorf("trim to 50 of 5 deleted %d, want 0", n)
+	}
+	// A deleted task's executions can still be trimmed; 4 rows in batches
+	// of 2 end on an empty batch.
+	noErr(t, s.TaskDelete(ctx, store.TaskDeleteParams{Namespace: core.DefaultNamespace, Name: other.Name}))
+	if n := ok(s.ExecutionTrim(ctx, store.ExecutionTrimParams{TaskID: other.ID, Keep: 1, BatchSize: 2}))(t); n != 4 {
+		t.Errorf("trim of a deleted task deleted %d, want 4", n)
+	}
+	if got := left(other.ID); !slices.Equal(got, []string{"4:succeeded"}) {
+		t.Errorf("deleted task left %v, want its newest", got)
+	}
+}
+
+func testRetentionTrimInvalid(ctx context.Context, t *testing.T, s store.Store) {
+	task := ok(s.TaskCreate(ctx, core.Task{Name: "job", Executor: "http"}))(t)
+	_, err := s.ExecutionTrim(ctx, store.ExecutionTrimParams{TaskID: task.ID, Keep: 0})
+	wantField(t, err, "keep")
+	_, err = s.ExecutionTrim(ctx, store.ExecutionTrimParams{TaskID: task.ID, Keep: -1})
+	wantField(t, err, "keep")
+	_, err = s.ExecutionTrim(ctx, store.ExecutionTrimParams{Keep: 1})
+	wantField(t, err, "task_id")
 }
 
 // Clock is implemented by stores whose clock a test may set. Both drivers

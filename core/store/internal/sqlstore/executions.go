@@ -361,17 +361,7 @@ func (s *Store) ExecutionDeleteBefore(ctx context.Context, p store.ExecutionDele
 			if err != nil {
 				return err
 			}
-			if len(ids) == 0 {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM execution_logs WHERE execution_id IN (`+placeholders(len(ids))+`)`, ids...); err != nil {
-				return err
-			}
-			res, err := tx.ExecContext(ctx, `DELETE FROM executions WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
+			n, err = deleteExecutions(ctx, tx, ids)
 			return err
 		})
 		if err != nil {
@@ -379,6 +369,78 @@ func (s *Store) ExecutionDeleteBefore(ctx context.Context, p store.ExecutionDele
 		}
 		total += n
 		if n < int64(batch) {
+			return total, nil
+		}
+	}
+}
+
+// deleteExecutions deletes the executions with the IDs and their log lines,
+// and returns how many executions it deleted.
+func deleteExecutions(ctx context.Context, tx *sql.Tx, ids []any) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM execution_logs WHERE execution_id IN (`+placeholders(len(ids))+`)`, ids...); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM executions WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// ExecutionTrim implements store.Store.
+//
+// The boundary is the Keep-th newest execution of the task, whatever its
+// status: the (task_id, scheduled_at, id) index answers that alone, without
+// reading rows, which matters because retention asks it of every task on
+// every pass. The final executions older than the boundary are then deleted
+// oldest first, BatchSize to a transaction. Executions claimed after the
+// boundary was read are newer than it, so they are never at risk.
+func (s *Store) ExecutionTrim(ctx context.Context, p store.ExecutionTrimParams) (int64, error) {
+	switch {
+	case p.TaskID == "":
+		return 0, &core.FieldError{Field: "task_id", Message: "is required"}
+	case p.Keep < 1:
+		return 0, &core.FieldError{Field: "keep", Message: fmt.Sprintf("%d is out of range: keep at least 1 execution (to delete by age, use ExecutionDeleteBefore)", p.Keep)}
+	}
+	batch := p.BatchSize
+	if batch <= 0 {
+		batch = 500
+	}
+	op := fmt.Sprintf("trim executions of task %q to %d", p.TaskID, p.Keep)
+	var edgeSched int64
+	var edgeID string
+	err := s.db.QueryRowContext(ctx, `SELECT scheduled_at, id FROM executions WHERE task_id = ? ORDER BY scheduled_at DESC, id DESC LIMIT 1 OFFSET ?`,
+		p.TaskID, p.Keep-1).Scan(&edgeSched, &edgeID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil // Keep or fewer executions
+	}
+	if err != nil {
+		return 0, s.wrap(op, err)
+	}
+	args := append([]any{p.TaskID, edgeSched, edgeSched, edgeID}, finalStatuses...)
+	args = append(args, batch)
+	var total int64
+	for {
+		var selected int
+		var n int64
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			ids, err := queryIDs(ctx, tx, `SELECT id FROM executions WHERE task_id = ? AND (scheduled_at < ? OR (scheduled_at = ? AND id < ?)) AND status IN (`+
+				placeholders(len(finalStatuses))+`) ORDER BY scheduled_at, id LIMIT ?`, args...)
+			if err != nil {
+				return err
+			}
+			selected = len(ids)
+			n, err = deleteExecutions(ctx, tx, ids)
+			return err
+		})
+		if err != nil {
+			return total, s.wrap(op, err)
+		}
+		total += n
+		if selected < batch {
 			return total, nil
 		}
 	}
