@@ -58,9 +58,25 @@ check: _golangci
     go mod tidy
     git diff --exit-code
 
-# Run the benchmarks for real, with allocations
-bench:
+# Run the benchmarks for real, with allocations, then the engine benchmark (bench-engine)
+bench: && bench-engine
     go test -run='^$' -bench=. -benchmem ./...
+
+# `kronos bench`: $TASKS (10000) every-second tasks for $DURATION (10s) on SQLite, then on MySQL ($KRONOS_TEST_MYSQL_URL) if it answers
+bench-engine:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    args=(--tasks "${TASKS:-10000}" --duration "${DURATION:-10s}" --executor "${EXECUTOR:-wasm}")
+    go run ./cmd/kronos bench "${args[@]}"
+    url="${KRONOS_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306}"
+    hostport="${url#mysql://}"; hostport="${hostport##*@}"; hostport="${hostport%%[/?]*}"
+    host="${hostport%:*}"; port="${hostport##*:}"; [[ "$port" == "$hostport" ]] && port=3306
+    if (exec 3<>"/dev/tcp/${host}/${port}") 2>/dev/null; then
+        echo
+        go run ./cmd/kronos bench "${args[@]}" --store "$url"
+    else
+        echo "no MySQL at ${host}:${port} (set KRONOS_TEST_MYSQL_URL): skipping the MySQL run" >&2
+    fi
 
 # Fuzz the schedule parser for $FUZZTIME (default 30s)
 fuzz:

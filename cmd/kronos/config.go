@@ -21,6 +21,7 @@ import (
 
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/storeurl"
+	"github.com/shiyu-coder/kronos/core/retention"
 )
 
 // envPrefix starts the environment variable of every server setting:
@@ -39,6 +40,11 @@ const (
 	keyLogFormat       = "log-format"
 	keyShutdownTimeout = "shutdown-timeout"
 	keyAllowPrivate    = "allow-private-networks"
+	keyRetentionMaxAge = "retention-max-age"
+	keyRetentionKeep   = "retention-keep-per-task"
+	keyRetentionEvery  = "retention-interval"
+	keyWorkers         = "workers"
+	keyNSWorkers       = "namespace-workers"
 	// keyConfig names the config file; it is a flag and an environment
 	// variable, not a key in the file.
 	keyConfig = "config"
@@ -51,12 +57,17 @@ const (
 	defaultLogLevel        = "info"
 	defaultLogFormat       = "text"
 	defaultShutdownTimeout = 30 * time.Second
+	defaultRetentionMaxAge = retention.DefaultMaxAge
+	defaultRetentionKeep   = retention.DefaultKeepPerTask
+	defaultRetentionEvery  = retention.DefaultInterval
 )
 
 // fileKeys are the keys a config file may set.
 var fileKeys = []string{
 	keyAddr, keyDataDir, keyStore, keyRedis, keyNodeID,
 	keyLogLevel, keyLogFormat, keyShutdownTimeout, keyAllowPrivate,
+	keyRetentionMaxAge, keyRetentionKeep, keyRetentionEvery,
+	keyWorkers, keyNSWorkers,
 }
 
 // Config is the validated configuration of kronos server.
@@ -84,6 +95,23 @@ type Config struct {
 	// link-local and metadata addresses, for local development. Defaults
 	// to false.
 	AllowPrivateNetworks bool
+	// RetentionMaxAge is how long a finished execution and its log lines
+	// are kept after it finished; 0 keeps them whatever their age.
+	// Defaults to 720h (30 days).
+	RetentionMaxAge time.Duration
+	// RetentionKeepPerTask is how many of its newest executions each task
+	// keeps; older finished ones are deleted. 0 keeps them all. Defaults
+	// to 1000.
+	RetentionKeepPerTask int
+	// RetentionInterval is the time between two retention passes, which
+	// also delete expired key-value pairs. Defaults to 1m.
+	RetentionInterval time.Duration
+	// Workers bounds the executions running at once on this node; 0 is
+	// the engine's default (16 per CPU).
+	Workers int
+	// NamespaceWorkers bounds one namespace's share of Workers; 0 is the
+	// engine's default (three quarters of Workers).
+	NamespaceWorkers int
 	// File is the config file read, or "".
 	File string
 }
@@ -114,6 +142,11 @@ func addServerFlags(fs *pflag.FlagSet) {
 	fs.String(keyLogFormat, defaultLogFormat, "log format: text or json")
 	fs.Duration(keyShutdownTimeout, defaultShutdownTimeout, "how long shutdown waits for open requests")
 	fs.Bool(keyAllowPrivate, false, "let plugins reach loopback, private, link-local and cloud-metadata addresses (local development only)")
+	fs.Duration(keyRetentionMaxAge, defaultRetentionMaxAge, "delete finished executions and their logs this long after they finished (0 keeps them whatever their age)")
+	fs.Int(keyRetentionKeep, defaultRetentionKeep, "keep this many of each task's newest executions and delete older finished ones (0 keeps them all)")
+	fs.Duration(keyRetentionEvery, defaultRetentionEvery, "time between two retention passes, which also delete expired key-value pairs")
+	fs.Int(keyWorkers, 0, "executions running at once on this node (0: 16 per CPU)")
+	fs.Int(keyNSWorkers, 0, "executions of one namespace running at once on this node, so that one tenant cannot take every worker (0: three quarters of --workers)")
 	fs.VisitAll(func(f *pflag.Flag) {
 		f.Usage += " [$" + envName(f.Name) + "]"
 	})
@@ -301,19 +334,60 @@ func loadConfig(fs *pflag.FlagSet, environ []string) (Config, error) {
 		bad(keyLogFormat, cfg.LogFormat, "use text or json")
 	}
 
-	timeoutOK := true
-	if d, ok := k.Get(keyShutdownTimeout).(time.Duration); ok {
-		cfg.ShutdownTimeout = d // from the flag
-	} else {
-		s := str(keyShutdownTimeout)
-		var perr error
-		if cfg.ShutdownTimeout, perr = time.ParseDuration(s); perr != nil {
-			bad(keyShutdownTimeout, s, "want a duration such as 30s or 1m30s")
-			timeoutOK = false
+	// duration reads a duration setting; ok is false when it does not
+	// parse (and was reported). examples shows the form.
+	duration := func(name, examples string) (time.Duration, bool) {
+		if d, ok := k.Get(name).(time.Duration); ok {
+			return d, true // from the flag
+		}
+		s := str(name)
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			bad(name, s, "want a duration such as "+examples)
+			return 0, false
+		}
+		return d, true
+	}
+
+	var timeoutOK bool
+	if cfg.ShutdownTimeout, timeoutOK = duration(keyShutdownTimeout, "30s or 1m30s"); timeoutOK && cfg.ShutdownTimeout <= 0 {
+		bad(keyShutdownTimeout, cfg.ShutdownTimeout.String(), "must be positive, such as 30s")
+	}
+
+	var durOK bool
+	if cfg.RetentionMaxAge, durOK = duration(keyRetentionMaxAge, "720h (30 days) or 0 to keep executions whatever their age"); durOK && cfg.RetentionMaxAge < 0 {
+		bad(keyRetentionMaxAge, cfg.RetentionMaxAge.String(), "must not be negative; use 0 to keep executions whatever their age, or a duration such as 720h")
+	}
+	if cfg.RetentionInterval, durOK = duration(keyRetentionEvery, "1m or 10m"); durOK && cfg.RetentionInterval <= 0 {
+		bad(keyRetentionEvery, cfg.RetentionInterval.String(), "must be positive, such as 1m")
+	}
+	count := func(key, want string) int {
+		switch v := k.Get(key).(type) {
+		case int:
+			return v // from the flag or the file
+		default:
+			s := str(key)
+			n, perr := strconv.Atoi(s)
+			if perr != nil {
+				bad(key, s, want)
+			}
+			return n
 		}
 	}
-	if timeoutOK && cfg.ShutdownTimeout <= 0 {
-		bad(keyShutdownTimeout, cfg.ShutdownTimeout.String(), "must be positive, such as 30s")
+	cfg.RetentionKeepPerTask = count(keyRetentionKeep, "want a whole number such as 1000, or 0 to keep every execution")
+	cfg.Workers = count(keyWorkers, "want a whole number such as 64, or 0 for 16 per CPU")
+	cfg.NamespaceWorkers = count(keyNSWorkers, "want a whole number such as 48, or 0 for three quarters of --workers")
+	if cfg.Workers < 0 {
+		bad(keyWorkers, strconv.Itoa(cfg.Workers), "must not be negative; use 0 for 16 per CPU, or a count such as 64")
+	}
+	if cfg.NamespaceWorkers < 0 {
+		bad(keyNSWorkers, strconv.Itoa(cfg.NamespaceWorkers), "must not be negative; use 0 for three quarters of --workers, or a count such as 48")
+	}
+	if cfg.Workers > 0 && cfg.NamespaceWorkers > cfg.Workers {
+		bad(keyNSWorkers, strconv.Itoa(cfg.NamespaceWorkers), fmt.Sprintf("must not exceed --workers (%d); a namespace cannot run more than the node", cfg.Workers))
+	}
+	if cfg.RetentionKeepPerTask < 0 {
+		bad(keyRetentionKeep, strconv.Itoa(cfg.RetentionKeepPerTask), "must not be negative; use 0 to keep every execution, or a count such as 1000")
 	}
 
 	switch v := k.Get(keyAllowPrivate).(type) {

@@ -63,7 +63,8 @@ node-id: file-node
 				wantDB, _ := filepath.Abs("kronos-data/kronos.db")
 				if c.Addr != ":8080" || c.DataDir != "./kronos-data" || c.LogLevel != slog.LevelInfo ||
 					c.LogFormat != "text" || c.ShutdownTimeout != 30*time.Second || c.NodeID != "" ||
-					len(c.Redis) != 0 || c.File != "" || !c.Store.Embedded || c.Store.Path != wantDB {
+					len(c.Redis) != 0 || c.File != "" || !c.Store.Embedded || c.Store.Path != wantDB ||
+					c.RetentionMaxAge != 720*time.Hour || c.RetentionKeepPerTask != 1000 || c.RetentionInterval != time.Minute {
 					t.Errorf("defaults: %+v", c)
 				}
 			},
@@ -208,6 +209,39 @@ node-id: file-node
 				}
 			},
 		},
+		{
+			name:    "retention from the file, env and flags",
+			args:    []string{"--config", "$FILE", "--retention-interval", "5m"},
+			yaml:    "retention-max-age: 24h\nretention-keep-per-task: 50\nretention-interval: 10m\n",
+			environ: []string{"KRONOS_RETENTION_KEEP_PER_TASK=20"},
+			check: func(t *testing.T, c Config) {
+				t.Helper()
+				if c.RetentionMaxAge != 24*time.Hour || c.RetentionKeepPerTask != 20 || c.RetentionInterval != 5*time.Minute {
+					t.Errorf("retention: max age %s, keep %d, interval %s", c.RetentionMaxAge, c.RetentionKeepPerTask, c.RetentionInterval)
+				}
+			},
+		},
+		{
+			name:    "workers from env and flags",
+			args:    []string{"--namespace-workers", "6"},
+			environ: []string{"KRONOS_WORKERS=8"},
+			check: func(t *testing.T, c Config) {
+				t.Helper()
+				if c.Workers != 8 || c.NamespaceWorkers != 6 {
+					t.Errorf("workers %d, namespace workers %d; want 8 and 6", c.Workers, c.NamespaceWorkers)
+				}
+			},
+		},
+		{
+			name: "retention rules off with 0",
+			args: []string{"--retention-max-age", "0", "--retention-keep-per-task", "0"},
+			check: func(t *testing.T, c Config) {
+				t.Helper()
+				if c.RetentionMaxAge != 0 || c.RetentionKeepPerTask != 0 {
+					t.Errorf("retention: max age %s, keep %d, want both 0", c.RetentionMaxAge, c.RetentionKeepPerTask)
+				}
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -309,6 +343,34 @@ func TestConfigErrors(t *testing.T) {
 		{
 			name: "allow-private-networks not a bool", environ: []string{"KRONOS_ALLOW_PRIVATE_NETWORKS=sometimes"},
 			want: []string{"KRONOS_ALLOW_PRIVATE_NETWORKS", "want true or false"},
+		},
+		{
+			name: "retention max age negative", args: []string{"--retention-max-age", "-1h"},
+			want: []string{`--retention-max-age "-1h0m0s": must not be negative; use 0 to keep`},
+		},
+		{
+			name: "retention max age not a duration", environ: []string{"KRONOS_RETENTION_MAX_AGE=30d"},
+			want: []string{`KRONOS_RETENTION_MAX_AGE="30d" (sets --retention-max-age): want a duration such as 720h`},
+		},
+		{
+			name: "retention keep negative", args: []string{"--retention-keep-per-task", "-5"},
+			want: []string{`--retention-keep-per-task "-5": must not be negative; use 0 to keep every execution`},
+		},
+		{
+			name: "retention keep not a number", args: []string{"--config", "$FILE"}, yaml: "retention-keep-per-task: many\n",
+			want: []string{`retention-keep-per-task "many" in`, "want a whole number such as 1000"},
+		},
+		{
+			name: "retention interval zero", environ: []string{"KRONOS_RETENTION_INTERVAL=0s"},
+			want: []string{`KRONOS_RETENTION_INTERVAL="0s" (sets --retention-interval): must be positive, such as 1m`},
+		},
+		{
+			name: "workers negative", environ: []string{"KRONOS_WORKERS=-1"},
+			want: []string{`KRONOS_WORKERS="-1" (sets --workers): must not be negative`},
+		},
+		{
+			name: "namespace workers above workers", args: []string{"--workers", "4", "--namespace-workers", "5"},
+			want: []string{`--namespace-workers "5": must not exceed --workers (4)`},
 		},
 		{
 			name: "every problem at once", args: []string{"--log-level", "x", "--log-format", "y"},

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -49,7 +50,8 @@ func TestServerFiresATaskThroughTheHTTPPlugin(t *testing.T) {
 	_ = st.Close()
 
 	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks")
-	waitHealthy(t, srv.waitURL(t), srv)
+	base := srv.waitURL(t)
+	waitHealthy(t, base, srv)
 	deadline := time.Now().Add(startDeadline)
 	for {
 		mu.Lock()
@@ -62,6 +64,30 @@ func TestServerFiresATaskThroughTheHTTPPlugin(t *testing.T) {
 			t.Fatalf("the sink saw %d requests in %s\n%s", n, startDeadline, srv.log)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// The fires show in the Prometheus metrics (the result of the first is
+	// counted once it is recorded: poll for it).
+	var body string
+	for deadline := time.Now().Add(startDeadline); ; time.Sleep(50 * time.Millisecond) {
+		code, b, err := get(t, base+"/metrics")
+		if err != nil || code != http.StatusOK {
+			t.Fatalf("GET /metrics: %d %v", code, err)
+		}
+		body = b
+		if strings.Contains(body, `status="succeeded"`) || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, want := range []string{
+		`kronos_fires_total{namespace="default",trigger="schedule"}`,
+		`kronos_fire_lag_seconds_bucket{le="0.001"}`,
+		`kronos_executions_total{executor="http",namespace="default",status="succeeded"}`,
+		`kronos_partitions_held 256`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, body)
+		}
 	}
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -18,9 +18,14 @@ import (
 	"github.com/oklog/run"
 	"github.com/spf13/cobra"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/storeurl"
 	"github.com/shiyu-coder/kronos/core/engine"
+	"github.com/shiyu-coder/kronos/core/retention"
 	"github.com/shiyu-coder/kronos/openapi"
 	"github.com/shiyu-coder/kronos/plugins"
 )
@@ -54,7 +59,8 @@ in a YAML file given with --config (keys are the flag names). Precedence:
 flags > environment > config file > defaults.
 
 Endpoints: GET /healthz (liveness), GET /readyz (readiness: the store
-answers; 503 while shutting down). SIGINT or SIGTERM shuts down gracefully.`,
+answers; 503 while shutting down), GET /metrics (Prometheus). SIGINT or
+SIGTERM shuts down gracefully.`,
 		Example: `  kronos server
   kronos server --addr 127.0.0.1:9090 --data-dir /var/lib/kronos --log-format json
   KRONOS_LOG_LEVEL=debug kronos server --config /etc/kronos/kronos.yaml`,
@@ -89,9 +95,9 @@ answers; 503 while shutting down). SIGINT or SIGTERM shuts down gracefully.`,
 //
 // Start-up, in order: check the built-in plugins, lock the data dir, settle
 // the node ID, listen, open the store, compile the plugins, start the
-// engine, serve. Shutdown runs the other way: stop serving (waiting up to
-// cfg.ShutdownTimeout for open requests) and stop the engine, close the Wasm
-// runtime, close the store, release the lock.
+// engine and retention, serve. Shutdown runs the other way: stop serving
+// (waiting up to cfg.ShutdownTimeout for open requests), stop the engine and
+// retention, close the Wasm runtime, close the store, release the lock.
 func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error) {
 	log := newLogger(logOut, cfg.LogLevel, cfg.LogFormat)
 	slog.SetDefault(log)
@@ -189,16 +195,37 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 	// 6. The engine fires the tasks. One node holds every partition until
 	// cluster mode brings Redis leases; with a shared MySQL store, the
 	// (task, instant) key still keeps each instant to one fire.
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	eng, err := engine.New(ctx, engine.Config{
 		Store: st, Executor: ex, NodeID: nodeID,
-		Leaser: engine.NewLocalLeaser(engine.LocalLeaserConfig{}),
-		Logger: log.With("component", "engine"),
+		Leaser:  engine.NewLocalLeaser(engine.LocalLeaserConfig{}),
+		Workers: cfg.Workers, NamespaceWorkers: cfg.NamespaceWorkers,
+		Metrics: metrics,
+		Logger:  log.With("component", "engine"),
 	})
 	if err != nil {
 		return err
 	}
 
-	// 7. HTTP.
+	// 7. Retention prunes execution history and expired key-value pairs in
+	// the background. The flags' 0 (keep) is the service's negative (off).
+	maxAge, keep := cfg.RetentionMaxAge, cfg.RetentionKeepPerTask
+	if maxAge == 0 {
+		maxAge = -1
+	}
+	if keep == 0 {
+		keep = -1
+	}
+	ret, err := retention.New(retention.Config{
+		Store: st, MaxAge: maxAge, KeepPerTask: keep, Interval: cfg.RetentionInterval,
+		Logger: log.With("component", "retention"),
+	})
+	if err != nil {
+		return err
+	}
+
+	// 8. HTTP.
 	var draining atomic.Bool
 	mux := http.NewServeMux()
 	openapi.RegisterHealth(mux, func(ctx context.Context) error {
@@ -207,6 +234,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		}
 		return st.Ping(ctx)
 	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
 	mux.HandleFunc("GET /{$}", handleRoot)
 	srv := &http.Server{
 		Handler:           mux,
@@ -223,7 +251,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 	url := browseURL(ln.Addr())
 	log.Info("listening on "+url, "url", url)
 
-	// 8. Run until a signal or a failure; then stop everything.
+	// 9. Run until a signal or a failure; then stop everything.
 	var g run.Group
 	{
 		// Signals.
@@ -251,6 +279,16 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		}, func(error) {
 			cancel()
 			log.Info("engine stopping")
+		})
+	}
+	{
+		// Retention: a failed pass is logged and retried, never fatal; a
+		// pass cut short by shutdown stops between transactions or rolls one back.
+		retCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		g.Add(func() error {
+			return ret.Run(retCtx)
+		}, func(error) {
+			cancel()
 		})
 	}
 	{
@@ -292,7 +330,7 @@ func handleRoot(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = fmt.Fprintf(w, `Kronos %s
 
-This node is up. Health: /healthz (liveness) and /readyz (readiness).
+This node is up. Health: /healthz (liveness) and /readyz (readiness). Metrics: /metrics.
 The REST API (/api/v1) and the web UI are not in this release yet.
 `, version)
 }
