@@ -103,9 +103,7 @@ no-op, the engine's and store's ceiling.`,
 			if err := o.validate(); err != nil {
 				return &usageError{err: fmtUsage(cmd, err)}
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return runBench(ctx, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runBench(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
@@ -142,6 +140,8 @@ func (o benchOptions) validate() error {
 
 // runBench runs one benchmark and writes its report to out.
 func runBench(ctx context.Context, o benchOptions, out, logOut io.Writer) (err error) {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st, where, cleanup, err := openBenchStore(ctx, o.store, log)
 	if err != nil {

@@ -20,7 +20,7 @@ func main() {
 
 // execute runs the kronos command line and returns the process exit code.
 func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd()
+	root := newRootCmd() //nolint:contextcheck // the commands take ctx from cmd.Context(), which ExecuteContext sets
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

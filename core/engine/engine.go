@@ -612,7 +612,7 @@ func (e *Engine) run(ctx context.Context, x core.Execution, en entry, r *running
 	switch status {
 	case core.StatusFailed, core.StatusTimedOut, core.StatusInterrupted:
 		if x.Attempt < en.task.Retry.MaxAttempts {
-			e.retry(x, en, finished)
+			e.retry(ctx, x, en, finished)
 		}
 	}
 }
@@ -647,8 +647,10 @@ func (e *Engine) finished(x core.Execution) {
 // keeps the instant (the fence key includes the attempt) and links to the
 // first attempt. During shutdown the attempt is claimed but not queued:
 // it stays pending, and the next start of this node runs it.
-func (e *Engine) retry(x core.Execution, en entry, failedAt time.Time) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.runCtx), recordTimeout)
+func (e *Engine) retry(ctx context.Context, x core.Execution, en entry, failedAt time.Time) {
+	// The execution's context may be canceled (shutdown, cancel): the
+	// retry is claimed all the same.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	next := nextAttempt(x, e.cfg.NodeID)
 	claimed, err := e.claim(ctx, []core.Execution{next})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -250,9 +251,9 @@ func (m *misfires) settle(en entry, rows []core.Execution, since, now time.Time)
 	if !omitted.first.IsZero() {
 		x := base
 		x.ScheduledAt, x.Trigger = omitted.first, core.TriggerSchedule
-		count := "more than " + fmt.Sprint(maxMissedRecorded)
+		count := "more than " + strconv.Itoa(maxMissedRecorded)
 		if omitted.count > 0 {
-			count = fmt.Sprint(omitted.count)
+			count = strconv.Itoa(omitted.count)
 		}
 		x.Reason = fmt.Sprintf("misfire: %s instants from %s to %s were missed while no node ran the task; this record stands for all of them",
 			count, omitted.first.Format(time.RFC3339), omitted.last.Format(time.RFC3339))

@@ -523,25 +523,28 @@ func (s *Store) ExecutionLastScheduled(ctx context.Context, taskIDs []string) (m
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT task_id, MAX(scheduled_at) FROM executions
-			WHERE task_id IN (`+placeholders(len(chunk))+`) AND manual = ? GROUP BY task_id`, append(args, false)...)
-		if err != nil {
-			return nil, s.wrap("read the last scheduled instants", err)
-		}
-		for rows.Next() {
-			var id string
-			var at int64
-			if err := rows.Scan(&id, &at); err != nil {
-				rows.Close()
-				return nil, s.wrap("read the last scheduled instants", err)
-			}
-			out[id] = time.UnixMilli(at).UTC()
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
+		if err := s.lastScheduled(ctx, args, out); err != nil {
 			return nil, s.wrap("read the last scheduled instants", err)
 		}
 	}
 	return out, nil
+}
+
+// lastScheduled reads one chunk of ExecutionLastScheduled into out.
+func (s *Store) lastScheduled(ctx context.Context, taskIDs []any, out map[string]time.Time) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT task_id, MAX(scheduled_at) FROM executions
+		WHERE task_id IN (`+placeholders(len(taskIDs))+`) AND manual = ? GROUP BY task_id`, append(taskIDs, false)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return err
+		}
+		out[id] = time.UnixMilli(at).UTC()
+	}
+	return rows.Err()
 }
