@@ -62,6 +62,12 @@ type Config struct {
 // Store is the MySQL store.Store.
 type Store struct {
 	*sqlstore.Store
+	batch *batchExecer
+}
+
+// Close releases both connection pools.
+func (s *Store) Close() error {
+	return errors.Join(s.batch.Close(), s.Store.Close())
 }
 
 // ParseURL turns a mysql:// URL into a driver config.
@@ -158,9 +164,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("mysql store: read max_allowed_packet from %s: %w", Redact(cfg.URL), err)
 	}
-	s := &Store{Store: sqlstore.New(db, dialect{maxPacket: maxPacket})}
-	if err := s.EnsureDefaultNamespace(ctx); err != nil {
+	batch, err := newBatchExecer(mc)
+	if err != nil {
 		db.Close()
+		return nil, fmt.Errorf("mysql store: %w", err)
+	}
+	s := &Store{Store: sqlstore.New(db, dialect{maxPacket: maxPacket}), batch: batch}
+	s.SetBatchExecer(batch)
+	if err := s.EnsureDefaultNamespace(ctx); err != nil {
+		_ = s.Close()
 		return nil, fmt.Errorf("mysql store: %w", err)
 	}
 	return s, nil

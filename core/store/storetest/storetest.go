@@ -54,6 +54,7 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 		{"execution last scheduled instant per task ignores manual runs", testExecutionLastScheduled},
 		{"execution update is conditional on status", testExecutionUpdate},
 		{"execution updates in a batch apply in order, each conditional", testExecutionUpdateMany},
+		{"execution updates in a large batch report each conflict", testExecutionUpdateManyLarge},
 		{"execution list filters and pages", testExecutionList},
 		{"log lines batch insert and page", testLogAppend},
 		{"log lines are cleaned and cut", testLogClean},
@@ -1378,5 +1379,42 @@ func testExecutionUpdateMany(ctx context.Context, t *testing.T, s store.Store) {
 	}
 	if x := ok(s.ExecutionGet(ctx, xs[2].ID))(t); x.Status != core.StatusSkipped || x.Reason != "forbid" {
 		t.Fatalf("third = %+v", x)
+	}
+}
+
+func testExecutionUpdateManyLarge(ctx context.Context, t *testing.T, s store.Store) {
+	task := ok(s.TaskCreate(ctx, core.Task{Name: "job", Executor: "http"}))(t)
+	const n = 700 // more than one round trip's worth on drivers that batch
+	claims := make([]core.Execution, n)
+	for i := range claims {
+		claims[i] = claimFor(task, t0.Add(time.Duration(i)*time.Second), core.TriggerSchedule, 1)
+	}
+	claimed := ok(s.ExecutionClaim(ctx, claims))(t)
+	if len(claimed) != n {
+		t.Fatalf("claimed %d, want %d", len(claimed), n)
+	}
+	ups := make([]store.ExecutionUpdateParams, n)
+	for i, x := range claimed {
+		from := core.StatusPending
+		if i%3 == 0 {
+			from = core.StatusRunning // wrong: a conflict
+		}
+		ups[i] = store.ExecutionUpdateParams{ID: x.ID, From: []core.ExecutionStatus{from}, Status: core.StatusSucceeded,
+			StartedAt: t0, FinishedAt: t0.Add(time.Second), Output: fmt.Sprintf(`{"i":%d,"quote":"it's"}`, i)}
+	}
+	errs := ok(s.ExecutionUpdateMany(ctx, ups))(t)
+	for i, err := range errs {
+		if (i%3 == 0) != errors.Is(err, store.ErrConflict) {
+			t.Fatalf("update %d: error %v", i, err)
+		}
+	}
+	for _, i := range []int{1, 2, 299, 698} {
+		x := ok(s.ExecutionGet(ctx, claimed[i].ID))(t)
+		if x.Status != core.StatusSucceeded || x.Output != fmt.Sprintf(`{"i":%d,"quote":"it's"}`, i) {
+			t.Fatalf("execution %d = %+v", i, x)
+		}
+	}
+	if x := ok(s.ExecutionGet(ctx, claimed[3].ID))(t); x.Status != core.StatusPending {
+		t.Fatalf("a conflicting update applied: %+v", x)
 	}
 }

@@ -298,6 +298,29 @@ func (s *Store) ExecutionUpdateMany(ctx context.Context, ps []store.ExecutionUpd
 		}
 		stmts[i], argss[i] = q, args
 	}
+	if s.batch != nil {
+		var idx []int
+		var qs []string
+		var as [][]any
+		for i := range ps {
+			if stmts[i] != "" {
+				idx, qs, as = append(idx, i), append(qs, stmts[i]), append(as, argss[i])
+			}
+		}
+		if len(qs) == 0 {
+			return results, nil
+		}
+		affected, err := s.batch.ExecBatch(ctx, qs, as)
+		if err != nil {
+			return nil, s.wrap(fmt.Sprintf("update %d executions", len(ps)), err)
+		}
+		for j, i := range idx {
+			if affected[j] == 0 {
+				results[i] = fmt.Errorf("execution %s is gone or not %s: %w", ps[i].ID, joinStatuses(ps[i].From), store.ErrConflict)
+			}
+		}
+		return results, nil
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for i := range ps {
 			if stmts[i] == "" {

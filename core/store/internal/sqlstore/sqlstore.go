@@ -39,10 +39,20 @@ type Dialect interface {
 	MaxValueBytes() int64
 }
 
+// BatchExecer runs many statements in one transaction with few round
+// trips, and returns each statement's rows affected (matched, for MySQL's
+// clientFoundRows). A driver whose database takes several statements per
+// round trip sets one with SetBatchExecer; the store then records a batch
+// of execution updates in a handful of round trips instead of one each.
+type BatchExecer interface {
+	ExecBatch(ctx context.Context, stmts []string, args [][]any) ([]int64, error)
+}
+
 // Store implements store.Store over database/sql.
 type Store struct {
-	db *sql.DB
-	d  Dialect
+	db    *sql.DB
+	d     Dialect
+	batch BatchExecer
 	// Now is the clock used for created/updated times.
 	Now func() time.Time
 }
@@ -55,6 +65,10 @@ func New(db *sql.DB, d Dialect) *Store {
 // SetNow replaces the clock, so that a test can move time (key-value
 // expiry). Call it before the store is shared between goroutines.
 func (s *Store) SetNow(now func() time.Time) { s.Now = now }
+
+// SetBatchExecer makes ExecutionUpdateMany use b. Call it before the store
+// is shared between goroutines.
+func (s *Store) SetBatchExecer(b BatchExecer) { s.batch = b }
 
 // DB returns the underlying database.
 func (s *Store) DB() *sql.DB { return s.db }
