@@ -1399,8 +1399,10 @@ func testExecutionUpdateManyLarge(ctx context.Context, t *testing.T, s store.Sto
 		if i%3 == 0 {
 			from = core.StatusRunning // wrong: a conflict
 		}
-		ups[i] = store.ExecutionUpdateParams{ID: x.ID, From: []core.ExecutionStatus{from}, Status: core.StatusSucceeded,
-			StartedAt: t0, FinishedAt: t0.Add(time.Second), Output: fmt.Sprintf(`{"i":%d,"quote":"it's"}`, i)}
+		ups[i] = store.ExecutionUpdateParams{
+			ID: x.ID, From: []core.ExecutionStatus{from}, Status: core.StatusSucceeded,
+			StartedAt: t0, FinishedAt: t0.Add(time.Second), Output: fmt.Sprintf(`{"i":%d,"quote":"it's"}`, i),
+		}
 	}
 	errs := ok(s.ExecutionUpdateMany(ctx, ups))(t)
 	for i, err := range errs {
