@@ -78,12 +78,14 @@ type logWatch struct {
 	mu  sync.Mutex
 	buf strings.Builder
 	url chan string
+	eof chan struct{} // closed once the output has been read to its end
 }
 
 // watchLog reads JSON log lines from r until EOF.
 func watchLog(r io.Reader) *logWatch {
-	w := &logWatch{url: make(chan string, 1)}
+	w := &logWatch{url: make(chan string, 1), eof: make(chan struct{})}
 	go func() {
+		defer close(w.eof)
 		sc := bufio.NewScanner(r)
 		for sc.Scan() {
 			line := sc.Text()
@@ -138,6 +140,9 @@ func startServer(t *testing.T, args ...string) *server {
 	}
 	s := &server{cmd: cmd, log: watchLog(stderr), done: make(chan struct{})}
 	go func() {
+		// Wait closes the pipe: read it to the end first, or the last
+		// lines of a process that exits at once are lost.
+		<-s.log.eof
 		s.err = cmd.Wait()
 		close(s.done)
 	}()

@@ -104,7 +104,7 @@ type Engine struct {
 	recovered bool
 
 	wake    chan struct{}
-	pool    *pool
+	pool    *pool[job]
 	metrics *metrics
 	writer  *writer
 	wg      sync.WaitGroup
@@ -160,7 +160,6 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		fresh:   map[string]bool{},
 		wake:    make(chan struct{}, 1),
 		backlog: map[string][]ready{},
-		pool:    newPool(cfg.Workers, cfg.NamespaceWorkers),
 		writer:  newWriter(base, cfg.Store, cfg.Logger),
 		runCtx:  runCtx,
 		stopRun: stop,
@@ -168,6 +167,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	for _, l := range cfg.Leaser.Held() {
 		e.leases[l.Partition()] = l
 	}
+	e.pool = newPool(cfg.Workers, cfg.NamespaceWorkers, e.run)
 	m, err := newMetrics(cfg.Metrics, e)
 	if err != nil {
 		return nil, err
@@ -324,13 +324,34 @@ func (e *Engine) nextClaimLocked(now time.Time) time.Time {
 	return now
 }
 
+// dispatchChunk is how many executions Dispatch starts per hold of the
+// engine's lock: the workers that finish executions meanwhile need it too.
+const dispatchChunk = 256
+
 // Dispatch starts every claimed execution whose instant has come, and
 // returns the instant of the next one (zero if none waits).
 func (e *Engine) Dispatch(now time.Time) time.Time {
+	for {
+		jobs, next, more := e.dueJobs(now)
+		// Hand them to the pool outside the lock, so that the workers
+		// start on the first while the rest are handed over.
+		for _, j := range jobs {
+			e.pool.submit(j.x.Namespace, j)
+		}
+		if !more {
+			return next
+		}
+	}
+}
+
+// dueJobs takes up to dispatchChunk executions due at now, applies the
+// concurrency policy and registers those to run. It reports the next
+// instant waiting and whether more are due now.
+func (e *Engine) dueJobs(now time.Time) (jobs []job, next time.Time, more bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for !e.stopping && len(e.ready) > 0 && !e.ready[0].at.After(now) {
-		r := heap.Pop(&e.ready).(ready)
+	for len(jobs) < dispatchChunk && !e.stopping && len(e.ready) > 0 && !e.ready[0].at.After(now) {
+		r := *heap.Pop(&e.ready).(*ready)
 		x, en := r.x, e.tasks[r.x.TaskID]
 		if en == nil {
 			en = r.en // a retry of a task run by Trigger
@@ -363,12 +384,13 @@ func (e *Engine) Dispatch(now time.Time) time.Time {
 				}
 			}
 		}
-		e.startLocked(x, *en)
+		jobs = append(jobs, e.registerLocked(x, *en))
 	}
 	if len(e.ready) == 0 {
-		return time.Time{}
+		return jobs, time.Time{}, false
 	}
-	return e.ready[0].at
+	next = e.ready[0].at
+	return jobs, next, !e.stopping && !next.After(now)
 }
 
 // Wait blocks until every started execution has been recorded.
@@ -390,13 +412,13 @@ func (e *Engine) Run(ctx context.Context) error {
 	for {
 		// Dispatch first: what is due now must not wait behind a claim.
 		now := e.cfg.Clock.Now()
-		e.Dispatch(now) //nolint:contextcheck // executions run under the engine's own context, canceled after the shutdown grace
+		e.Dispatch(now)
 		nextClaim, err := e.Claim(ctx, now)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("claim failed; retrying", "err", err)
 		}
 		now = e.cfg.Clock.Now()
-		nextDispatch := e.Dispatch(now) //nolint:contextcheck // as above
+		nextDispatch := e.Dispatch(now)
 		wakeAt := earliest(nextClaim, nextDispatch)
 		d := time.Hour
 		if !wakeAt.IsZero() {
@@ -440,6 +462,13 @@ func (e *Engine) shutdown() {
 		e.log.Warn("executions outlived the shutdown grace period; canceling them", "grace", e.cfg.ShutdownGrace)
 	}
 	e.stopRun()
+	// Executions' contexts are not children of runCtx (see
+	// registerLocked): cancel each.
+	e.mu.Lock()
+	for _, r := range e.running {
+		r.cancel()
+	}
+	e.mu.Unlock()
 	<-done
 }
 
@@ -492,7 +521,7 @@ func (e *Engine) Trigger(ctx context.Context, t core.Task, settings core.Namespa
 		// claimed ahead at shutdown.
 		return claimed[0], errors.New("engine: the node is shutting down; the triggered execution stays pending")
 	}
-	e.startLocked(claimed[0], entry{task: t, settings: settings}) //nolint:contextcheck // the run outlives the request that triggered it
+	e.startLocked(claimed[0], entry{task: t, settings: settings})
 	return claimed[0], nil
 }
 
@@ -516,9 +545,27 @@ type runningExec struct {
 	replacedBy time.Time
 }
 
-// startLocked registers and starts an execution. e.mu must be held.
+// job is an execution handed to the worker pool.
+type job struct {
+	ctx context.Context
+	x   core.Execution
+	en  entry
+	r   *runningExec
+}
+
+// startLocked registers an execution as running and hands it to the
+// worker pool. e.mu must be held.
 func (e *Engine) startLocked(x core.Execution, en entry) {
-	ctx, cancel := context.WithCancel(e.runCtx)
+	e.pool.submit(x.Namespace, e.registerLocked(x, en))
+}
+
+// registerLocked registers an execution as running (for Cancel and the
+// concurrency policy) and returns its job for the pool. e.mu must be held.
+func (e *Engine) registerLocked(x core.Execution, en entry) job {
+	// Not a child of runCtx, whose one mutex every start and end would
+	// then take (a convoy at 10,000 fires a second); shutdown cancels the
+	// running ones itself. The values of runCtx still flow.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(e.runCtx))
 	r := &runningExec{cancel: cancel}
 	e.running[x.ID] = r
 	if e.byTask[x.TaskID] == nil {
@@ -526,7 +573,7 @@ func (e *Engine) startLocked(x core.Execution, en entry) {
 	}
 	e.byTask[x.TaskID][x.ID] = r
 	e.wg.Add(1)
-	go e.run(ctx, x, en, r)
+	return job{ctx: ctx, x: x, en: en, r: r}
 }
 
 // skipLocked records a claimed execution as skipped, with the reason, and
@@ -539,31 +586,22 @@ func (e *Engine) skipLocked(x core.Execution, reason string) {
 	}
 	e.metrics.recorded(x.Namespace, executor, core.StatusSkipped, 1)
 	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		done := make(chan struct{})
-		e.writer.send(write{update: store.ExecutionUpdateParams{
-			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusSkipped,
-			FinishedAt: now, Reason: reason,
-		}, done: done})
-		<-done
-	}()
+	e.writer.send(write{update: store.ExecutionUpdateParams{
+		ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusSkipped,
+		FinishedAt: now, Reason: reason,
+	}, after: e.wg.Done})
 }
 
-// run executes one claimed execution and records how it ended. The
-// executor starts as soon as the execution has a worker slot: the start
-// and the result go to the writer, which commits them in groups, and only
-// the executor call holds the slot.
-func (e *Engine) run(ctx context.Context, x core.Execution, en entry, r *runningExec) {
-	defer e.wg.Done()
-	defer r.cancel()
-	defer e.finished(x)
-
+// run executes one execution on a pool worker and hands how it ended to
+// the writer, which commits results in groups; the worker does not wait
+// for the commit. What follows the commit (metrics, a retry) runs then.
+func (e *Engine) run(j job) {
+	ctx, x, en, r := j.ctx, j.x, j.en, j.r
 	var res core.ExecuteResult
 	var started, finished time.Time
-	lines := []core.LogLine(nil)
-	if err := e.pool.acquire(ctx, x.Namespace); err != nil {
-		// Canceled, replaced or shut down while waiting for a slot: it
+	var lines []core.LogLine
+	if err := ctx.Err(); err != nil {
+		// Canceled, replaced or shut down while waiting for a worker: it
 		// never started.
 		res = core.ExecuteResult{Status: core.StatusCanceled, Error: err.Error()}
 		finished = e.cfg.Clock.Now()
@@ -577,7 +615,6 @@ func (e *Engine) run(ctx context.Context, x core.Execution, en entry, r *running
 		logs := &logBuffer{execution: x.ID, clock: e.cfg.Clock}
 		res = e.cfg.Executor.Execute(ctx, core.ExecuteRequest{Task: en.task, Settings: en.settings, Execution: x, Log: logs.add})
 		finished = e.cfg.Clock.Now()
-		e.pool.release(x.Namespace)
 		lines = logs.all()
 	}
 
@@ -595,26 +632,36 @@ func (e *Engine) run(ctx context.Context, x core.Execution, en entry, r *running
 	case !status.Final():
 		status, errMsg = core.StatusFailed, fmt.Sprintf("the executor returned status %q", res.Status)
 	}
+	r.cancel()
+	e.finished(x)
+	retry := false
+	switch status {
+	case core.StatusFailed, core.StatusTimedOut, core.StatusInterrupted:
+		retry = x.Attempt < en.task.Retry.MaxAttempts
+	}
 	// From pending too: the start may not have been recorded (it lost a
 	// race with a cancel, or its write failed); the result carries the
 	// start time.
-	done := make(chan struct{})
 	e.writer.send(write{
 		update: store.ExecutionUpdateParams{
 			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending, core.StatusRunning}, Status: status,
 			Node: e.cfg.NodeID, StartedAt: started, FinishedAt: finished, Output: res.Output, Error: errMsg,
 		},
 		lines: lines,
-		done:  done,
+		after: func() {
+			e.metrics.ended(x, en.task.Executor, status, started, finished)
+			if !retry {
+				e.wg.Done()
+				return
+			}
+			// Claiming the retry calls the store: not on the writer's
+			// goroutine.
+			go func() {
+				defer e.wg.Done()
+				e.retry(ctx, x, en, finished)
+			}()
+		},
 	})
-	<-done
-	e.metrics.ended(x, en.task.Executor, status, started, finished)
-	switch status {
-	case core.StatusFailed, core.StatusTimedOut, core.StatusInterrupted:
-		if x.Attempt < en.task.Retry.MaxAttempts {
-			e.retry(ctx, x, en, finished)
-		}
-	}
 }
 
 // finished forgets a running execution and, if the task has nothing else
@@ -713,8 +760,9 @@ type ready struct {
 	en *entry
 }
 
-// readyHeap orders claimed executions by start time, then task ID.
-type readyHeap []ready
+// readyHeap orders claimed executions by start time, then task ID. It
+// holds pointers, so that a sift moves words, not executions.
+type readyHeap []*ready
 
 func (h readyHeap) Len() int { return len(h) }
 func (h readyHeap) Less(i, j int) bool {
@@ -724,10 +772,15 @@ func (h readyHeap) Less(i, j int) bool {
 	return cmp.Less(h[i].x.TaskID, h[j].x.TaskID)
 }
 func (h readyHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *readyHeap) Push(x any)   { *h = append(*h, x.(ready)) }
+func (h *readyHeap) Push(x any) {
+	r := x.(ready)
+	*h = append(*h, &r)
+}
+
 func (h *readyHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
+	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
 	return x
 }

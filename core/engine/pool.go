@@ -1,132 +1,123 @@
 package engine
 
 import (
-	"context"
 	"slices"
 	"sync"
 )
 
-// pool hands out the node's worker slots. A namespace holds at most
-// perNamespace of them, and when slots are scarce they go round-robin to
-// the namespaces with executions waiting, first come first served within
-// each, so that one tenant's flood delays another tenant's executions by
-// at most one turn, never by the length of the flood.
-type pool struct {
-	mu           sync.Mutex
-	free         int
+// pool runs executions on at most `workers` goroutines at once, at most
+// perNamespace of them for one namespace. Executions wait in a queue per
+// namespace, and the namespaces with executions waiting take turns for
+// each free worker, first come first served within each, so that one
+// tenant's flood delays another tenant's execution by at most one turn,
+// never by the length of the flood.
+//
+// Workers are goroutines started on demand: submit starts one while fewer
+// than `workers` run, and a worker takes the next execution as soon as it
+// finishes one, exiting when none it may take is left. A burst of 10,000
+// fires at an aligned second thus costs a few dozen goroutines that loop,
+// not 10,000 goroutines handing slots to each other.
+type pool[J any] struct {
+	run          func(J)
+	workers      int
 	perNamespace int
-	busy         map[string]int
-	waiting      map[string][]chan struct{}
-	// turns lists the namespaces with executions waiting, in the order
-	// they get the next free slot; next is whose turn it is.
-	turns []string
-	next  int
+
+	mu      sync.Mutex
+	running int            // workers alive
+	busy    map[string]int // executions running, per namespace
+	queues  map[string][]J // executions waiting, per namespace
+	turns   []string       // namespaces with executions waiting, in turn order
+	next    int            // whose turn it is
+	waiting int            // executions waiting, in all
 }
 
-func newPool(workers, perNamespace int) *pool {
-	return &pool{
-		free: workers, perNamespace: min(perNamespace, workers),
-		busy: map[string]int{}, waiting: map[string][]chan struct{}{},
+func newPool[J any](workers, perNamespace int, run func(J)) *pool[J] {
+	return &pool[J]{
+		run: run, workers: workers, perNamespace: min(perNamespace, workers),
+		busy: map[string]int{}, queues: map[string][]J{},
 	}
 }
 
-// acquire takes a slot for an execution of namespace, waiting for one
-// until ctx ends.
-func (p *pool) acquire(ctx context.Context, namespace string) error {
+// submit queues an execution of namespace and starts a worker if the pool
+// may run one more.
+func (p *pool[J]) submit(namespace string, j J) {
 	p.mu.Lock()
-	if p.free > 0 && p.busy[namespace] < p.perNamespace && len(p.waiting[namespace]) == 0 {
-		p.free--
-		p.busy[namespace]++
-		p.mu.Unlock()
-		return nil
-	}
-	granted := make(chan struct{})
-	if len(p.waiting[namespace]) == 0 {
+	if len(p.queues[namespace]) == 0 {
 		p.turns = append(p.turns, namespace)
 	}
-	p.waiting[namespace] = append(p.waiting[namespace], granted)
-	p.mu.Unlock()
-
-	select {
-	case <-granted:
-		return nil
-	case <-ctx.Done():
+	p.queues[namespace] = append(p.queues[namespace], j)
+	p.waiting++
+	start := p.running < p.workers
+	if start {
+		p.running++
 	}
-	p.mu.Lock()
-	q := p.waiting[namespace]
-	if i := slices.Index(q, granted); i >= 0 {
-		p.dropWaiterLocked(namespace, i)
+	p.mu.Unlock()
+	if start {
+		go p.work()
+	}
+}
+
+// work runs executions until none it may take is left.
+func (p *pool[J]) work() {
+	done := ""
+	finished := false
+	for {
+		p.mu.Lock()
+		if finished {
+			if p.busy[done]--; p.busy[done] <= 0 {
+				delete(p.busy, done)
+			}
+		}
+		ns, j, ok := p.takeLocked()
+		if !ok {
+			p.running--
+			p.mu.Unlock()
+			return
+		}
+		p.busy[ns]++
 		p.mu.Unlock()
-		return ctx.Err()
+		p.run(j)
+		done, finished = ns, true
 	}
-	p.mu.Unlock()
-	// The slot was granted as ctx ended: hand it on.
-	p.release(namespace)
-	return ctx.Err()
 }
 
-// release gives back a slot of namespace and grants free slots to the
-// waiting namespaces whose turn it is.
-func (p *pool) release(namespace string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.free++
-	if p.busy[namespace]--; p.busy[namespace] <= 0 {
-		delete(p.busy, namespace)
-	}
-	for p.free > 0 && len(p.turns) > 0 {
-		granted := false
-		for range len(p.turns) {
-			if p.next >= len(p.turns) {
-				p.next = 0
-			}
-			ns := p.turns[p.next]
-			if p.busy[ns] >= p.perNamespace {
-				p.next++
-				continue
-			}
-			ch := p.waiting[ns][0]
-			p.free--
-			p.busy[ns]++
-			if !p.dropWaiterLocked(ns, 0) {
-				p.next++ // ns keeps its place in the ring; the next namespace goes first
-			}
-			close(ch)
-			granted = true
-			break
+// takeLocked takes the next execution of the first namespace, in turn
+// order, that is below its limit.
+func (p *pool[J]) takeLocked() (string, J, bool) {
+	for range len(p.turns) {
+		if p.next >= len(p.turns) {
+			p.next = 0
 		}
-		if !granted {
-			return // every waiting namespace is at its limit
+		ns := p.turns[p.next]
+		if p.busy[ns] >= p.perNamespace {
+			p.next++
+			continue
 		}
+		q := p.queues[ns]
+		j := q[0]
+		var zero J
+		q[0] = zero
+		p.waiting--
+		if len(q) == 1 {
+			delete(p.queues, ns)
+			p.turns = slices.Delete(p.turns, p.next, p.next+1)
+			// the namespace after it moved into its place: its turn is next
+		} else {
+			p.queues[ns] = q[1:]
+			p.next++ // ns keeps its place; the next namespace goes first
+		}
+		return ns, j, true
 	}
+	var zero J
+	return "", zero, false
 }
 
-// dropWaiterLocked removes waiter i of namespace and reports whether the
-// namespace left the ring of turns (its last waiter went).
-func (p *pool) dropWaiterLocked(namespace string, i int) bool {
-	q := slices.Delete(p.waiting[namespace], i, i+1)
-	if len(q) > 0 {
-		p.waiting[namespace] = q
-		return false
-	}
-	delete(p.waiting, namespace)
-	j := slices.Index(p.turns, namespace)
-	p.turns = slices.Delete(p.turns, j, j+1)
-	if j < p.next {
-		p.next--
-	}
-	return true
-}
-
-// stats returns the slots in use and the executions waiting for one.
-func (p *pool) stats() (busy, waiting int) {
+// stats returns the executions running and the executions waiting.
+func (p *pool[J]) stats() (busy, waiting int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, n := range p.busy {
 		busy += n
 	}
-	for _, q := range p.waiting {
-		waiting += len(q)
-	}
-	return busy, waiting
+	return busy, p.waiting
 }

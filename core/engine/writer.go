@@ -13,11 +13,12 @@ import (
 const maxWriteBatch = 2000
 
 // write is one status change of an execution, with the log lines to store
-// before it. done, if set, is closed once the write is committed.
+// before it. after, if set, runs on the writer's goroutine once the write is
+// committed (or failed); it must be quick and must not call the store.
 type write struct {
 	update store.ExecutionUpdateParams
 	lines  []core.LogLine
-	done   chan struct{}
+	after  func()
 }
 
 // writer records execution status changes and log lines with group
@@ -117,8 +118,8 @@ func (w *writer) flush(ctx context.Context, batch []write) {
 		}
 	}
 	for _, x := range batch {
-		if x.done != nil {
-			close(x.done)
+		if x.after != nil {
+			x.after()
 		}
 	}
 }
