@@ -281,3 +281,25 @@ func TestShutdownLeavesTheRetryOfAnInterruptedExecutionForTheNextStart(t *testin
 		t.Fatalf("next start ran %+v, want attempt 2", calls)
 	}
 }
+
+// The look-back that finds missed instants terminates and stays exact at
+// the edges: a task changed at the zero time, or a gap shorter than a
+// second, or a window holding exactly the bound.
+func TestMisfireLookBackEdges(t *testing.T) {
+	st := newStore(t)
+	// An hourly task down for exactly 1000 hours and a bit: 1000 missed.
+	if _, err := st.TaskCreate(t.Context(), core.Task{Name: "hourly", Schedule: "0 * * * *", Executor: "rec", Misfire: core.MisfireSkip}); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = startAfterDowntime(t, st, 1000*time.Hour+time.Minute, &recorder{})
+	xs := executions(t, st)
+	summaries := 0
+	for _, x := range xs {
+		if strings.Contains(x.Reason, "this record stands for all of them") {
+			summaries++
+		}
+	}
+	if len(xs) != 1000 || summaries != 0 {
+		t.Fatalf("%d records (%d summaries), want the 1000 missed hours one by one", len(xs), summaries)
+	}
+}

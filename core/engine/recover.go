@@ -388,12 +388,13 @@ type omission struct {
 // per instant since the stop (a second-level task down for a week would
 // be 604,800).
 func (en *entry) missed(since, now time.Time, limit int) (tail []time.Time, omitted omission) {
-	if !since.Before(now) {
+	if since.IsZero() || !since.Before(now) {
 		return nil, omission{}
 	}
-	for w := time.Second; ; w *= 2 {
+	gap := now.Sub(since) // saturates rather than overflows
+	for w := time.Second; ; w = double(w, gap) {
+		reached := w >= gap
 		start := now.Add(-w)
-		reached := !start.After(since)
 		if reached {
 			start = since
 		}
@@ -406,6 +407,9 @@ func (en *entry) missed(since, now time.Time, limit int) (tail []time.Time, omit
 			return tail, omission{}
 		}
 		omitted.first = en.next(since)
+		if !omitted.first.Before(tail[0]) {
+			return tail, omission{} // the window held exactly the missed instants
+		}
 		if reached {
 			omitted.count = last.total - limit
 		}
@@ -417,18 +421,27 @@ func (en *entry) missed(since, now time.Time, limit int) (tail []time.Time, omit
 // instantBefore returns the task's last instant before at and not before
 // floor, itself an instant before at; it looks back in doubling windows.
 func (en *entry) instantBefore(floor, at time.Time) time.Time {
-	for w := time.Second; ; w *= 2 {
+	gap := at.Sub(floor)
+	for w := time.Second; ; w = double(w, gap) {
 		start := at.Add(-w)
-		if !start.After(floor) {
+		if w >= gap {
 			start = floor.Add(-time.Nanosecond)
 		}
 		if r := lastInstants(en, start, at, 1); r.total > 0 {
 			return r.buf[0]
 		}
-		if !start.After(floor) {
+		if w >= gap {
 			return floor
 		}
 	}
+}
+
+// double returns twice w, but at most limit, without overflowing.
+func double(w, limit time.Duration) time.Duration {
+	if w >= limit/2 {
+		return limit
+	}
+	return 2 * w
 }
 
 // instantRing keeps the last instants seen, up to its size.
