@@ -26,9 +26,13 @@
 //     interrupted, and their retry is left pending for the next start;
 //   - manual triggers with a config override, cancel, pause, start/end
 //     windows, one-shot @at tasks;
-//   - the worker pool (pool.go): a node-wide limit and a per-namespace
-//     one, with namespaces taking turns for free slots, so that one
-//     tenant's flood delays another's execution by one turn at most;
+//   - the worker pool (pool.go): a queue per namespace drained by at most
+//     Workers goroutines, started on demand and looping while work is
+//     queued (no goroutine per fire), at most NamespaceWorkers of them on
+//     one namespace, with namespaces taking turns for each free worker, so
+//     that one tenant's flood delays another's execution by one turn at
+//     most; results go to the writer without the worker waiting for the
+//     commit;
 //   - Prometheus metrics (metrics.go).
 //
 // Not built here: the concurrency policy across nodes and lease changes
