@@ -200,6 +200,14 @@ func (e *Engine) claim(ctx context.Context, xs []core.Execution) ([]core.Executi
 // Upsert tells the engine a task was created or changed: from now on it
 // fires on the new schedule. Instants already claimed still fire.
 func (e *Engine) Upsert(t core.Task, settings core.NamespaceSettings) {
+	e.upsertFrom(t, settings, e.cfg.Clock.Now())
+}
+
+// upsertFrom queues the task's first instant at or after from. Load passes
+// the instant it started at, the end of the range its misfire handling
+// covers, so that an instant passing while a long load runs is claimed
+// late rather than lost.
+func (e *Engine) upsertFrom(t core.Task, settings core.NamespaceSettings, from time.Time) {
 	sched, err := t.ParseSchedule()
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -214,8 +222,8 @@ func (e *Engine) Upsert(t core.Task, settings core.NamespaceSettings) {
 	}
 	en := &entry{task: t, settings: settings, sched: sched, lease: lease}
 	e.tasks[t.ID] = en
-	// The instant at now itself still fires: it has not been claimed yet.
-	if next := en.next(e.cfg.Clock.Now().Add(-time.Nanosecond)); next.IsZero() {
+	// The instant at from itself still fires: it has not been claimed yet.
+	if next := en.next(from.Add(-time.Nanosecond)); next.IsZero() {
 		e.queue.Remove(t.ID)
 	} else {
 		e.queue.Upsert(t.ID, next)

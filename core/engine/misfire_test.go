@@ -303,3 +303,33 @@ func TestMisfireLookBackEdges(t *testing.T) {
 		t.Fatalf("%d records (%d summaries), want the 1000 missed hours one by one", len(xs), summaries)
 	}
 }
+
+// slowList is a store whose task listing takes (fake) time.
+type slowList struct {
+	store.Store
+	clk  *clock.Fake
+	took time.Duration
+}
+
+func (s slowList) TaskList(ctx context.Context, p store.TaskListParams) (store.TaskPage, error) {
+	page, err := s.Store.TaskList(ctx, p)
+	s.clk.Set(s.clk.Now().Add(s.took))
+	return page, err
+}
+
+// Instants that pass while a long start-up load runs are claimed late,
+// not lost between the misfire range and the first queued instant.
+func TestInstantsDuringALongLoadAreNotLost(t *testing.T) {
+	st := newStore(t)
+	createPolicyTask(t, st, "tick", core.MisfireSkip, 0)
+	clk := clock.NewFake(e0.Add(500 * time.Millisecond))
+	rec := &recorder{clock: clk}
+	e := newEngine(t, slowList{Store: st, clk: clk, took: 3 * time.Second}, clk, rec)
+	if err := e.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	drive(t, clk, []*engine.Engine{e}, e0.Add(5*time.Second))
+	if got := seconds(rec.snapshot()); fmt.Sprint(got) != "[1 2 3 4 5]" {
+		t.Fatalf("ran %v, want every second from the load's start: [1 2 3 4 5]", got)
+	}
+}

@@ -54,7 +54,7 @@ func (e *Engine) Load(ctx context.Context) error {
 				return fmt.Errorf("engine: load tasks of %q: %w", ns.Name, err)
 			}
 			for _, t := range page.Tasks {
-				e.Upsert(t, ns.Settings)
+				e.upsertFrom(t, ns.Settings, now)
 				s := t.UpdatedAt
 				if l, ok := last[t.ID]; ok && l.After(s) {
 					s = l
