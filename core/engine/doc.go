@@ -16,10 +16,11 @@
 //     settled by its policy: skip records them all skipped, run_once runs
 //     the latest late and records the rest, catch_up runs the latest
 //     catch_up_limit of them late, oldest first and one after another
-//     (a backlog per task), and records the rest. The latest 1000 are
-//     recorded one by one, older ones as one record naming the range, and
-//     they are found by looking back from now in doubling windows, so a
-//     start after a week down costs about as much as after a minute;
+//     (a backlog per task), and records the rest. The latest 100 (or
+//     catch_up_limit, if higher) are recorded one by one, older ones as
+//     one record naming the range, and they are found by looking back
+//     from now in doubling windows, so a start after a week down costs
+//     about as much as after a minute;
 //   - restart: executions left running are recorded interrupted (and
 //     retried where the policy allows); those claimed ahead are adopted;
 //     at shutdown, running executions get a grace period, then are

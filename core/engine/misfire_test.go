@@ -127,7 +127,7 @@ func TestMisfireCatchUpRunsTheBoundOldestFirstOneAtATime(t *testing.T) {
 }
 
 // After days down, a second-level task's start stays cheap: the latest
-// 1000 missed instants are recorded one by one, the older ones as one
+// 100 missed instants are recorded one by one, the older ones as one
 // record naming the range, and the catch-up runs the latest few.
 func TestMisfireAfterLongDowntimeIsBounded(t *testing.T) {
 	st := newStore(t)
@@ -167,8 +167,8 @@ func TestMisfireAfterLongDowntimeIsBounded(t *testing.T) {
 			t.Errorf("unexpected %+v", x)
 		}
 	}
-	if pending != 5 || skipped != 995 || summary != 1 {
-		t.Fatalf("pending %d, skipped %d, summary %d; want 5, 995, 1", pending, skipped, summary)
+	if pending != 5 || skipped != 95 || summary != 1 {
+		t.Fatalf("pending %d, skipped %d, summary %d; want 5, 95, 1", pending, skipped, summary)
 	}
 }
 
@@ -287,11 +287,12 @@ func TestShutdownLeavesTheRetryOfAnInterruptedExecutionForTheNextStart(t *testin
 // second, or a window holding exactly the bound.
 func TestMisfireLookBackEdges(t *testing.T) {
 	st := newStore(t)
-	// An hourly task down for exactly 1000 hours and a bit: 1000 missed.
+	// An hourly task down for exactly 100 hours and a bit: 100 missed, the
+	// bound.
 	if _, err := st.TaskCreate(t.Context(), core.Task{Name: "hourly", Schedule: "0 * * * *", Executor: "rec", Misfire: core.MisfireSkip}); err != nil {
 		t.Fatal(err)
 	}
-	_, _ = startAfterDowntime(t, st, 1000*time.Hour+time.Minute, &recorder{})
+	_, _ = startAfterDowntime(t, st, 100*time.Hour+time.Minute, &recorder{})
 	xs := executions(t, st)
 	summaries := 0
 	for _, x := range xs {
@@ -299,8 +300,8 @@ func TestMisfireLookBackEdges(t *testing.T) {
 			summaries++
 		}
 	}
-	if len(xs) != 1000 || summaries != 0 {
-		t.Fatalf("%d records (%d summaries), want the 1000 missed hours one by one", len(xs), summaries)
+	if len(xs) != 100 || summaries != 0 {
+		t.Fatalf("%d records (%d summaries), want the 100 missed hours one by one", len(xs), summaries)
 	}
 }
 
@@ -331,5 +332,20 @@ func TestInstantsDuringALongLoadAreNotLost(t *testing.T) {
 	drive(t, clk, []*engine.Engine{e}, e0.Add(5*time.Second))
 	if got := seconds(rec.snapshot()); fmt.Sprint(got) != "[1 2 3 4 5]" {
 		t.Fatalf("ran %v, want every second from the load's start: [1 2 3 4 5]", got)
+	}
+}
+
+// A catch-up bound above the recording bound is honoured: every instant
+// that runs late is among those recorded one by one.
+func TestMisfireCatchUpBoundAboveTheRecordingBound(t *testing.T) {
+	st := newStore(t)
+	createPolicyTask(t, st, "tick", core.MisfireCatchUp, 300)
+	_, _ = startAfterDowntime(t, st, time.Hour, &recorder{})
+	page, err := st.ExecutionList(t.Context(), store.ExecutionListParams{Namespace: core.DefaultNamespace, Statuses: []core.ExecutionStatus{core.StatusPending}, Limit: store.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Executions) != 300 {
+		t.Fatalf("%d late runs claimed, want the catch-up bound of 300", len(page.Executions))
 	}
 }

@@ -16,10 +16,13 @@ import (
 )
 
 // maxMissedRecorded bounds the missed instants of one task that a start
-// records one by one (it is also core.MaxCatchUpLimit, so every instant a
-// catch-up may run is among them). Earlier ones are recorded as one
-// skipped execution that names the range.
-const maxMissedRecorded = core.MaxCatchUpLimit
+// records one by one: the latest ones, or more if the task's catch-up
+// bound is higher (every instant that runs late has its own execution).
+// Earlier ones are recorded as one skipped execution that names the
+// range. Each record costs tens of microseconds on the embedded store, so
+// the bound is what keeps a start after a long outage of many
+// second-level tasks in seconds rather than minutes.
+const maxMissedRecorded = 100
 
 // claimChunk bounds the executions one claim carries during recovery.
 const recoverChunk = 5000
@@ -239,7 +242,11 @@ type misfires struct {
 // since that nobody claimed.
 func (m *misfires) settle(en entry, rows []core.Execution, since, now time.Time) {
 	slices.SortFunc(rows, func(a, b core.Execution) int { return a.ScheduledAt.Compare(b.ScheduledAt) })
-	tail, omitted := en.missed(since, now, maxMissedRecorded)
+	limit := maxMissedRecorded
+	if t := en.task; t.Misfire == core.MisfireCatchUp {
+		limit = max(limit, t.CatchUpLimit)
+	}
+	tail, omitted := en.missed(since, now, limit)
 	if len(rows) == 0 && len(tail) == 0 {
 		return
 	}
@@ -251,7 +258,7 @@ func (m *misfires) settle(en entry, rows []core.Execution, since, now time.Time)
 	if !omitted.first.IsZero() {
 		x := base
 		x.ScheduledAt, x.Trigger = omitted.first, core.TriggerSchedule
-		count := "more than " + strconv.Itoa(maxMissedRecorded)
+		count := "more than " + strconv.Itoa(limit)
 		if omitted.count > 0 {
 			count = strconv.Itoa(omitted.count)
 		}
