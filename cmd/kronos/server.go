@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/shiyu-coder/kronos/api"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/storeurl"
 	"github.com/shiyu-coder/kronos/core/engine"
@@ -233,6 +234,10 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 			return errShuttingDown
 		}
 		return st.Ping(ctx)
+	})
+	api.New(mux, api.Config{
+		Store: st, Scheduler: eng, Validator: ex, Version: version,
+		Logger: log.With("component", "api"),
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
 	mux.HandleFunc("GET /{$}", handleRoot)

@@ -1,0 +1,158 @@
+// Package api is Kronos's REST API under /api/v1, defined with huma v2 so
+// that the OpenAPI 3.1 document is generated from the code. The CLI and
+// the web UI are clients of this same API.
+//
+// Conventions every operation follows:
+//
+//   - The namespace is the `namespace` query parameter, `default` when
+//     absent (a token's namespace will be the default once tokens exist).
+//   - Tasks are addressed by name within their namespace.
+//   - Durations are Go duration strings ("30s", "5m", "1h30m").
+//   - Errors are RFC 9457 problem documents (application/problem+json):
+//     422 with one entry per invalid field whose location is the JSON
+//     path of the field ("body.schedule", "body.config.url"), 404 for a
+//     missing namespace, task or execution, 409 for a name taken, a stale
+//     version, or a namespace or plugin still in use.
+//   - Writes that change a task reach the engine at once: the next fire
+//     follows the new schedule without a restart.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/shiyu-coder/kronos/core"
+	"github.com/shiyu-coder/kronos/core/store"
+)
+
+// Prefix is where the API lives.
+const Prefix = "/api/v1"
+
+// MaxBodyBytes bounds a request body (a task with its config; plugin
+// uploads have their own, larger limit).
+const MaxBodyBytes = 1 << 20
+
+// Scheduler is the engine as the API sees it.
+type Scheduler interface {
+	// Upsert tells the engine a task was created or changed.
+	Upsert(t core.Task, settings core.NamespaceSettings)
+	// Remove tells the engine a task was deleted.
+	Remove(taskID string)
+	// Trigger runs a task now, with an optional config override.
+	Trigger(ctx context.Context, t core.Task, settings core.NamespaceSettings, config json.RawMessage) (core.Execution, error)
+	// Cancel cancels an execution running on this node.
+	Cancel(executionID string) bool
+}
+
+// ConfigValidator checks a task's executor and config (the Wasm host's
+// executor: the plugin exists and its config matches its schema).
+type ConfigValidator interface {
+	ValidateConfig(ctx context.Context, t core.Task) error
+}
+
+// Config configures the API.
+type Config struct {
+	// Store keeps everything. Required.
+	Store store.Store
+	// Scheduler hears of task changes and runs triggers. Required.
+	Scheduler Scheduler
+	// Validator checks executor configs; nil skips the check.
+	Validator ConfigValidator
+	// Version is the server's version, shown in the document.
+	Version string
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// server holds the API's dependencies.
+type server struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New registers the API on mux, with the OpenAPI document at
+// /openapi.json and /openapi.yaml and its reference at /docs, and returns
+// it (for the document).
+func New(mux *http.ServeMux, cfg Config) huma.API {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	hc := huma.DefaultConfig("Kronos", cfg.Version)
+	hc.Info.Description = "A distributed task scheduler whose executors are sandboxed WebAssembly plugins. " +
+		"Every operation lives under " + Prefix + "; errors are RFC 9457 problem documents."
+	hc.OpenAPIPath = "/openapi"
+	hc.DocsPath = "/docs"
+	hc.SchemasPath = "/schemas"
+	hc.Tags = []*huma.Tag{
+		{Name: "Namespaces", Description: "Tenants: every task, execution and plugin belongs to one."},
+		{Name: "Tasks", Description: "What runs when: a schedule, an executor and its config."},
+		{Name: "Executions", Description: "Each run of a task, with its status, result and log lines."},
+		{Name: "Schedules", Description: "Schedule expressions, checked and previewed."},
+	}
+	a := humago.New(mux, hc)
+	s := &server{cfg: cfg, log: cfg.Logger}
+	g := huma.NewGroup(a, Prefix)
+	g.UseModifier(func(op *huma.Operation, next func(*huma.Operation)) {
+		if op.MaxBodyBytes == 0 {
+			op.MaxBodyBytes = MaxBodyBytes
+		}
+		next(op)
+	})
+	s.registerNamespaces(g)
+	s.registerTasks(g)
+	s.registerExecutions(g)
+	s.registerSchedules(g)
+	return a
+}
+
+// NamespaceParam selects the namespace of a request.
+type NamespaceParam struct {
+	Namespace string `query:"namespace" default:"default" doc:"The namespace the request acts in." example:"default"`
+}
+
+// problem turns an error from the store or the domain into an HTTP
+// problem: field errors become 422 with a location per field; the store's
+// sentinels become 404 or 409.
+func problem(what string, err error) error {
+	var ve *core.ValidationError
+	var fe *core.FieldError
+	switch {
+	case errors.As(err, &ve):
+		details := make([]error, len(ve.Fields))
+		for i, f := range ve.Fields {
+			details[i] = &huma.ErrorDetail{Location: bodyPath(f.Field), Message: f.Message}
+		}
+		return huma.Error422UnprocessableEntity(ve.What+" is invalid", details...)
+	case errors.As(err, &fe):
+		return huma.Error422UnprocessableEntity(what+": invalid input",
+			&huma.ErrorDetail{Location: bodyPath(fe.Field), Message: fe.Message})
+	case errors.Is(err, store.ErrNotFound):
+		return huma.Error404NotFound(what + ": " + err.Error())
+	case errors.Is(err, store.ErrAlreadyExists), errors.Is(err, store.ErrConflict),
+		errors.Is(err, store.ErrNotEmpty), errors.Is(err, store.ErrInUse):
+		return huma.Error409Conflict(what + ": " + err.Error())
+	case errors.Is(err, store.ErrQuotaExceeded):
+		return huma.Error429TooManyRequests(what + ": " + err.Error())
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return huma.Error503ServiceUnavailable(what + ": " + err.Error())
+	}
+	return huma.Error500InternalServerError(what + ": " + err.Error())
+}
+
+// bodyPath is the location of a field of the request body.
+func bodyPath(field string) string {
+	if field == "" {
+		return "body"
+	}
+	if strings.HasPrefix(field, "body") {
+		return field
+	}
+	return "body." + field
+}

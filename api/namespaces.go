@@ -1,0 +1,194 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/shiyu-coder/kronos/core"
+)
+
+// WasmSettingsBody bounds each plugin call of a namespace; zero fields keep
+// the server's defaults.
+type WasmSettingsBody struct {
+	MemoryPages          uint32 `json:"memory_pages,omitempty" doc:"Most 64 KiB pages a plugin may use, 16 to 65536."`
+	MaxTimeout           string `json:"max_timeout,omitempty" doc:"Caps every task's timeout in the namespace (Go duration)." example:"10m"`
+	MaxOutputBytes       int    `json:"max_output_bytes,omitempty"`
+	MaxLogBytes          int    `json:"max_log_bytes,omitempty"`
+	MaxHTTPResponseBytes int64  `json:"max_http_response_bytes,omitempty"`
+	MaxKVValueBytes      int    `json:"max_kv_value_bytes,omitempty"`
+}
+
+// NamespaceSettingsBody are a namespace's limits and network policy.
+type NamespaceSettingsBody struct {
+	Wasm    WasmSettingsBody     `json:"wasm,omitzero"`
+	Network core.NetworkSettings `json:"network,omitzero"`
+}
+
+// NamespaceInput is a namespace as written by a client.
+type NamespaceInput struct {
+	Name        string                `json:"name" doc:"Lower-case letters, digits, '_' and '-'." example:"team-a"`
+	Description string                `json:"description,omitempty"`
+	Settings    NamespaceSettingsBody `json:"settings,omitzero"`
+}
+
+// Namespace is a namespace as the API returns it.
+type Namespace struct {
+	Name        string                `json:"name"`
+	Description string                `json:"description,omitempty"`
+	Settings    NamespaceSettingsBody `json:"settings"`
+	Version     int64                 `json:"version"`
+	CreatedAt   time.Time             `json:"created_at"`
+	UpdatedAt   time.Time             `json:"updated_at"`
+}
+
+func (in *NamespaceInput) namespace() (core.Namespace, error) {
+	var errs []*core.FieldError
+	ns := core.Namespace{Name: in.Name, Description: in.Description, Settings: core.NamespaceSettings{
+		Wasm: core.WasmSettings{
+			MemoryPages: in.Settings.Wasm.MemoryPages, MaxOutputBytes: in.Settings.Wasm.MaxOutputBytes,
+			MaxLogBytes: in.Settings.Wasm.MaxLogBytes, MaxHTTPResponseBytes: in.Settings.Wasm.MaxHTTPResponseBytes,
+			MaxKVValueBytes: in.Settings.Wasm.MaxKVValueBytes,
+			MaxTimeout:      duration("settings.wasm.max_timeout", in.Settings.Wasm.MaxTimeout, &errs),
+		},
+		Network: in.Settings.Network,
+	}}
+	if len(errs) > 0 {
+		return ns, &core.ValidationError{What: fmt.Sprintf("namespace %q", in.Name), Fields: errs}
+	}
+	return ns, nil
+}
+
+func namespaceOut(ns core.Namespace) Namespace {
+	w := ns.Settings.Wasm
+	return Namespace{
+		Name: ns.Name, Description: ns.Description, Version: ns.Version, CreatedAt: ns.CreatedAt, UpdatedAt: ns.UpdatedAt,
+		Settings: NamespaceSettingsBody{
+			Wasm: WasmSettingsBody{
+				MemoryPages: w.MemoryPages, MaxTimeout: durationString(w.MaxTimeout), MaxOutputBytes: w.MaxOutputBytes,
+				MaxLogBytes: w.MaxLogBytes, MaxHTTPResponseBytes: w.MaxHTTPResponseBytes, MaxKVValueBytes: w.MaxKVValueBytes,
+			},
+			Network: ns.Settings.Network,
+		},
+	}
+}
+
+// NamespaceOutput is one namespace, with its version as ETag.
+type NamespaceOutput struct {
+	ETag string `header:"ETag"`
+	Body Namespace
+}
+
+func (s *server) registerNamespaces(g huma.API) {
+	huma.Register(g, huma.Operation{
+		OperationID: "create-namespace", Method: http.MethodPost, Path: "/namespaces", Tags: []string{"Namespaces"},
+		Summary: "Create a namespace", DefaultStatus: http.StatusCreated,
+		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity},
+	}, func(ctx context.Context, in *struct{ Body NamespaceInput }) (*NamespaceOutput, error) {
+		ns, err := in.Body.namespace()
+		if err != nil {
+			return nil, problem("create namespace", err)
+		}
+		created, err := s.cfg.Store.NamespaceCreate(ctx, ns)
+		if err != nil {
+			return nil, problem(fmt.Sprintf("create namespace %q", ns.Name), err)
+		}
+		return &NamespaceOutput{ETag: etag(created.Version), Body: namespaceOut(created)}, nil
+	})
+
+	huma.Register(g, huma.Operation{
+		OperationID: "list-namespaces", Method: http.MethodGet, Path: "/namespaces", Tags: []string{"Namespaces"},
+		Summary: "List namespaces",
+	}, func(ctx context.Context, _ *struct{}) (*struct {
+		Body struct {
+			Namespaces []Namespace `json:"namespaces"`
+		}
+	}, error,
+	) {
+		nss, err := s.cfg.Store.NamespaceList(ctx)
+		if err != nil {
+			return nil, problem("list namespaces", err)
+		}
+		out := &struct {
+			Body struct {
+				Namespaces []Namespace `json:"namespaces"`
+			}
+		}{}
+		out.Body.Namespaces = make([]Namespace, len(nss))
+		for i, ns := range nss {
+			out.Body.Namespaces[i] = namespaceOut(ns)
+		}
+		return out, nil
+	})
+
+	huma.Register(g, huma.Operation{
+		OperationID: "get-namespace", Method: http.MethodGet, Path: "/namespaces/{namespace}", Tags: []string{"Namespaces"},
+		Summary: "Get a namespace", Errors: []int{http.StatusNotFound},
+	}, func(ctx context.Context, in *struct {
+		Name string `path:"namespace"`
+	},
+	) (*NamespaceOutput, error) {
+		ns, err := s.namespace(ctx, in.Name)
+		if err != nil {
+			return nil, err
+		}
+		return &NamespaceOutput{ETag: etag(ns.Version), Body: namespaceOut(ns)}, nil
+	})
+
+	huma.Register(g, huma.Operation{
+		OperationID: "replace-namespace", Method: http.MethodPut, Path: "/namespaces/{namespace}", Tags: []string{"Namespaces"},
+		Summary:     "Replace a namespace's description and settings",
+		Description: "With If-Match (the ETag as read), a namespace changed since is refused with 409. New settings apply to executions that start from now on.",
+		Errors:      []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+	}, func(ctx context.Context, in *struct {
+		Name    string `path:"namespace"`
+		IfMatch string `header:"If-Match"`
+		Body    NamespaceInput
+	},
+	) (*NamespaceOutput, error) {
+		version, err := ifMatch(in.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+		in.Body.Name = in.Name
+		ns, err := in.Body.namespace()
+		if err != nil {
+			return nil, problem("replace namespace", err)
+		}
+		cur, err := s.namespace(ctx, in.Name)
+		if err != nil {
+			return nil, err
+		}
+		if version == 0 {
+			version = cur.Version
+		}
+		ns.Version = version
+		updated, err := s.cfg.Store.NamespaceUpdate(ctx, ns)
+		if err != nil {
+			return nil, problem(fmt.Sprintf("replace namespace %q", in.Name), err)
+		}
+		return &NamespaceOutput{ETag: etag(updated.Version), Body: namespaceOut(updated)}, nil
+	})
+
+	huma.Register(g, huma.Operation{
+		OperationID: "delete-namespace", Method: http.MethodDelete, Path: "/namespaces/{namespace}", Tags: []string{"Namespaces"},
+		Summary:       "Delete an empty namespace",
+		Description:   "Refused with 409 while the namespace holds tasks or plugins: delete them first.",
+		DefaultStatus: http.StatusNoContent,
+		Errors:        []int{http.StatusNotFound, http.StatusConflict},
+	}, func(ctx context.Context, in *struct {
+		Name string `path:"namespace"`
+	},
+	) (*struct{}, error) {
+		if in.Name == core.DefaultNamespace {
+			return nil, huma.Error409Conflict("the default namespace cannot be deleted")
+		}
+		if err := s.cfg.Store.NamespaceDelete(ctx, in.Name); err != nil {
+			return nil, problem(fmt.Sprintf("delete namespace %q", in.Name), err)
+		}
+		return &struct{}{}, nil
+	})
+}
