@@ -35,6 +35,11 @@ import (
 // Prefix is where the API lives.
 const Prefix = "/api/v1"
 
+// APIVersion is info.version of the OpenAPI document: the version of the
+// API's contract (its major is the v1 of [Prefix]), not of the build, so
+// that the committed openapi/openapi.yaml does not change with every build.
+const APIVersion = "1.0.0"
+
 // MaxBodyBytes bounds a request body (a task with its config; plugin
 // uploads have their own, larger limit).
 const MaxBodyBytes = 1 << 20
@@ -84,9 +89,11 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	hc := huma.DefaultConfig("Kronos", cfg.Version)
+	hc := huma.DefaultConfig("Kronos", APIVersion)
 	hc.Info.Description = "A distributed task scheduler whose executors are sandboxed WebAssembly plugins. " +
 		"Every operation lives under " + Prefix + "; errors are RFC 9457 problem documents."
+	hc.Info.Contact = &huma.Contact{Name: "Kronos", URL: "https://github.com/shiyu-coder/kronos"}
+	hc.Servers = []*huma.Server{{URL: "http://localhost:8080", Description: "A local node (just dev)."}}
 	hc.OpenAPIPath = "/openapi"
 	hc.DocsPath = "/docs"
 	hc.SchemasPath = "/schemas"

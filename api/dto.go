@@ -42,7 +42,7 @@ type RetryBody struct {
 // defaults. The seed's shape is accepted too: `cron` for `schedule` and
 // `type` for `executor`.
 type TaskInput struct {
-	Name        string            `json:"name" doc:"Unique in the namespace: lower-case letters, digits, '_' and '-'." example:"daily_backup"`
+	Name        string            `json:"name,omitempty" doc:"Unique in the namespace: lower-case letters, digits, '_' and '-'. Required to create; on replace, the path names the task." example:"daily_backup"`
 	Description string            `json:"description,omitempty" doc:"What the task is for."`
 	Labels      map[string]string `json:"labels,omitempty" doc:"Key-value pairs to select tasks by." example:"{\"team\":\"ops\"}"`
 	Schedule    string            `json:"schedule,omitempty" doc:"5- or 6-field cron, a descriptor (@daily, @every 30s), @at <RFC 3339 time>, or empty for manual runs only." example:"0 2 * * *"`

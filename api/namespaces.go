@@ -30,7 +30,7 @@ type NamespaceSettingsBody struct {
 
 // NamespaceInput is a namespace as written by a client.
 type NamespaceInput struct {
-	Name        string                `json:"name" doc:"Lower-case letters, digits, '_' and '-'." example:"team-a"`
+	Name        string                `json:"name,omitempty" doc:"Lower-case letters, digits, '_' and '-'. Required to create; on replace, the path names the namespace." example:"team-a"`
 	Description string                `json:"description,omitempty"`
 	Settings    NamespaceSettingsBody `json:"settings,omitzero"`
 }

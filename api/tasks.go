@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -68,11 +69,11 @@ func (s *server) registerTasks(g huma.API) {
 			return nil, err
 		}
 		if err := s.validate(ctx, &t); err != nil {
-			return nil, err
+			return nil, in.Body.aliased(err)
 		}
 		created, err := s.cfg.Store.TaskCreate(ctx, t)
 		if err != nil {
-			return nil, problem(fmt.Sprintf("create task %q", t.Name), err)
+			return nil, in.Body.aliased(problem(fmt.Sprintf("create task %q", t.Name), err))
 		}
 		s.cfg.Scheduler.Upsert(created, ns.Settings)
 		return taskOutput(created), nil
@@ -155,7 +156,8 @@ func (s *server) registerTasks(g huma.API) {
 			version = cur.Version
 		}
 		t.ID, t.Version = cur.ID, version
-		return s.update(ctx, t)
+		out, err := s.update(ctx, t)
+		return out, in.Body.aliased(err)
 	})
 
 	huma.Register(g, huma.Operation{
@@ -282,6 +284,24 @@ func (s *server) registerTasks(g huma.API) {
 		}
 		return &struct{ Body Preview }{out}, nil
 	})
+}
+
+// aliased points the field errors of a problem at the names the client
+// used: "cron" for schedule and "type" for executor.
+func (in *TaskInput) aliased(err error) error {
+	var m *huma.ErrorModel
+	if !errors.As(err, &m) {
+		return err
+	}
+	for _, d := range m.Errors {
+		switch {
+		case in.Cron != "" && in.Schedule == "" && (d.Location == "body.schedule" || strings.HasPrefix(d.Location, "body.schedule.")):
+			d.Location = "body.cron" + strings.TrimPrefix(d.Location, "body.schedule")
+		case in.Type != "" && in.Executor == "" && (d.Location == "body.executor" || strings.HasPrefix(d.Location, "body.executor.")):
+			d.Location = "body.type" + strings.TrimPrefix(d.Location, "body.executor")
+		}
+	}
+	return err
 }
 
 // TaskList is one page of tasks.
