@@ -94,6 +94,8 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 		"Every operation lives under " + Prefix + "; errors are RFC 9457 problem documents."
 	hc.Info.Contact = &huma.Contact{Name: "Kronos", URL: "https://github.com/shiyu-coder/kronos"}
 	hc.Servers = []*huma.Server{{URL: "http://localhost:8080", Description: "A local node (just dev)."}}
+	// No authentication yet: an explicit empty security requirement says so.
+	hc.Security = []map[string][]string{}
 	hc.OpenAPIPath = "/openapi"
 	hc.DocsPath = "/docs"
 	hc.SchemasPath = "/schemas"
@@ -115,6 +117,7 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 	s.registerNamespaces(g)
 	s.registerTasks(g)
 	s.registerExecutions(g)
+	s.registerFollow(g)
 	s.registerSchedules(g)
 	return a
 }

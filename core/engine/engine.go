@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -548,6 +549,7 @@ func earliest(a, b time.Time) time.Time {
 // runningExec is an execution running on this node.
 type runningExec struct {
 	cancel context.CancelFunc
+	logs   *logBuffer
 	// replacedBy is the instant of the execution that replaced this one
 	// (concurrency: replace); zero otherwise. Guarded by Engine.mu.
 	replacedBy time.Time
@@ -574,7 +576,7 @@ func (e *Engine) registerLocked(x core.Execution, en entry) job {
 	// then take (a convoy at 10,000 fires a second); shutdown cancels the
 	// running ones itself. The values of runCtx still flow.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(e.runCtx))
-	r := &runningExec{cancel: cancel}
+	r := &runningExec{cancel: cancel, logs: &logBuffer{execution: x.ID, clock: e.cfg.Clock}}
 	e.running[x.ID] = r
 	if e.byTask[x.TaskID] == nil {
 		e.byTask[x.TaskID] = map[string]*runningExec{}
@@ -613,6 +615,7 @@ func (e *Engine) run(j job) {
 		// never started.
 		res = core.ExecuteResult{Status: core.StatusCanceled, Error: err.Error()}
 		finished = e.cfg.Clock.Now()
+		r.logs.end()
 	} else {
 		started = e.cfg.Clock.Now()
 		e.metrics.started(x, started)
@@ -620,10 +623,9 @@ func (e *Engine) run(j job) {
 		e.writer.send(write{update: store.ExecutionUpdateParams{
 			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, Node: e.cfg.NodeID, StartedAt: started,
 		}})
-		logs := &logBuffer{execution: x.ID, clock: e.cfg.Clock}
-		res = e.cfg.Executor.Execute(ctx, core.ExecuteRequest{Task: en.task, Settings: en.settings, Execution: x, Log: logs.add})
+		res = e.cfg.Executor.Execute(ctx, core.ExecuteRequest{Task: en.task, Settings: en.settings, Execution: x, Log: r.logs.add})
 		finished = e.cfg.Clock.Now()
-		lines = logs.all()
+		lines = r.logs.end()
 	}
 
 	status, errMsg := res.Status, res.Error
@@ -725,13 +727,18 @@ func (e *Engine) retry(ctx context.Context, x core.Execution, en entry, failedAt
 	e.signal()
 }
 
-// logBuffer collects an execution's log lines until it ends.
+// logBuffer collects an execution's log lines until it ends, and lets
+// followers read them as they come (LogsSince).
 type logBuffer struct {
 	execution string
 	clock     clock.Clock
 	mu        sync.Mutex
 	lines     []core.LogLine
 	dropped   int
+	// changed, when a follower waits, is closed at the next line or at
+	// the end; nil while nobody waits, so that logging costs no channel.
+	changed chan struct{}
+	ended   bool
 }
 
 func (b *logBuffer) add(level, msg string) {
@@ -744,9 +751,19 @@ func (b *logBuffer) add(level, msg string) {
 	b.lines = append(b.lines, core.LogLine{
 		ExecutionID: b.execution, Seq: int64(len(b.lines) + 1), Time: b.clock.Now(), Level: level, Message: msg,
 	})
+	b.wakeLocked()
 }
 
-func (b *logBuffer) all() []core.LogLine {
+func (b *logBuffer) wakeLocked() {
+	if b.changed != nil {
+		close(b.changed)
+		b.changed = nil
+	}
+}
+
+// end returns every line, with a note of those dropped, and wakes the
+// followers for the last time.
+func (b *logBuffer) end() []core.LogLine {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	lines := b.lines
@@ -756,7 +773,42 @@ func (b *logBuffer) all() []core.LogLine {
 			Message: fmt.Sprintf("%d more log lines were dropped (the engine keeps %d per execution)", b.dropped, maxLogLines),
 		})
 	}
+	b.ended = true
+	b.wakeLocked()
 	return lines
+}
+
+// since returns the lines after seq and a channel closed when there are
+// more or the execution ends; ended reports that no more will come here.
+func (b *logBuffer) since(seq int64) (lines []core.LogLine, changed <-chan struct{}, ended bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if seq < int64(len(b.lines)) {
+		lines = slices.Clone(b.lines[max(seq, 0):])
+	}
+	if b.ended {
+		return lines, nil, true
+	}
+	if b.changed == nil {
+		b.changed = make(chan struct{})
+	}
+	return lines, b.changed, false
+}
+
+// LogsSince returns the log lines after seq of an execution running on
+// this node, and a channel closed when more come or the execution ends.
+// ok is false when the execution does not run here (it ended, waits in no
+// queue of this node, or runs on another node): its lines are then in the
+// store, or on their way there with its result.
+func (e *Engine) LogsSince(executionID string, seq int64) (lines []core.LogLine, changed <-chan struct{}, ok bool) {
+	e.mu.Lock()
+	r := e.running[executionID]
+	e.mu.Unlock()
+	if r == nil {
+		return nil, nil, false
+	}
+	lines, changed, ended := r.logs.since(seq)
+	return lines, changed, !ended
 }
 
 // ready is a claimed execution waiting to start at its time: its instant,

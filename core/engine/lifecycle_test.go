@@ -469,3 +469,53 @@ func TestConcurrencyForbidMakesARetryWaitItsTurn(t *testing.T) {
 		t.Fatalf("calls %v with at most %d at once; want [:01#1 :02#1 :01#2], never two at once", ex.calls, ex.most)
 	}
 }
+
+// stepLogger logs a line, waits, logs another and ends.
+type stepLogger struct {
+	logged chan struct{}
+	next   chan struct{}
+}
+
+func (s *stepLogger) Execute(_ context.Context, req core.ExecuteRequest) core.ExecuteResult {
+	req.Log("info", "first")
+	s.logged <- struct{}{}
+	<-s.next
+	req.Log("info", "second")
+	<-s.next
+	return core.ExecuteResult{Status: core.StatusSucceeded}
+}
+
+func (s *stepLogger) ValidateConfig(context.Context, core.Task) error { return nil }
+
+// A follower reads a running execution's lines as they are logged, and is
+// told when no more will come from the engine.
+func TestLogsSinceFollowsARunningExecution(t *testing.T) {
+	st := newStore(t)
+	ex := &stepLogger{logged: make(chan struct{}), next: make(chan struct{})}
+	e := newEngine(t, st, clock.NewFake(e0), ex)
+	x, err := e.Trigger(t.Context(), createTask(t, st, "talker", ""), core.NamespaceSettings{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-ex.logged
+	lines, changed, ok := e.LogsSince(x.ID, 0)
+	if !ok || len(lines) != 1 || lines[0].Message != "first" || lines[0].Seq != 1 {
+		t.Fatalf("lines %+v ok %v", lines, ok)
+	}
+	ex.next <- struct{}{}
+	<-changed // the second line
+	lines, changed, ok = e.LogsSince(x.ID, 1)
+	if !ok || len(lines) != 1 || lines[0].Message != "second" {
+		t.Fatalf("after seq 1: %+v ok %v", lines, ok)
+	}
+	close(ex.next)
+	<-changed // the end
+	e.Wait()
+	if _, _, ok := e.LogsSince(x.ID, 2); ok {
+		t.Fatal("an ended execution is still followed in the engine")
+	}
+	stored, err := st.LogList(t.Context(), store.LogListParams{ExecutionID: x.ID})
+	if err != nil || len(stored) != 2 {
+		t.Fatalf("stored lines %+v %v", stored, err)
+	}
+}
