@@ -70,8 +70,10 @@ type Config struct {
 	Scheduler Scheduler
 	// Validator checks executor configs; nil skips the check.
 	Validator ConfigValidator
-	// Version is the server's version, shown in the document.
+	// Version is the server's version.
 	Version string
+	// Node describes this node for get-node.
+	Node NodeInfo
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -104,6 +106,7 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 		{Name: "Tasks", Description: "What runs when: a schedule, an executor and its config."},
 		{Name: "Executions", Description: "Each run of a task, with its status, result and log lines."},
 		{Name: "Schedules", Description: "Schedule expressions, checked and previewed."},
+		{Name: "Nodes", Description: "The nodes that run the engine."},
 	}
 	a := humago.New(mux, hc)
 	s := &server{cfg: cfg, log: cfg.Logger}
@@ -119,6 +122,7 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 	s.registerExecutions(g)
 	s.registerFollow(g)
 	s.registerSchedules(g)
+	s.registerNode(g)
 	return a
 }
 

@@ -112,7 +112,10 @@ func newFixture(t *testing.T) *fixture {
 	go func() { done <- eng.Run(ctx) }()
 	sp := &spy{Scheduler: eng}
 	mux := http.NewServeMux()
-	api.New(mux, api.Config{Store: st, Scheduler: sp, Validator: ex, Version: "test"})
+	api.New(mux, api.Config{
+		Store: st, Scheduler: sp, Validator: ex, Version: "test",
+		Node: api.NodeInfo{ID: "api-test", Version: "test", StartedAt: time.Now(), Store: st.Driver(), Mode: "embedded"},
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		srv.Close()
@@ -475,4 +478,15 @@ func TestBodyLimit(t *testing.T) {
 	f := newFixture(t)
 	big := `{"name":"big","executor":"http","config":{"pad":"` + strings.Repeat("x", api.MaxBodyBytes) + `"}}`
 	f.do(http.MethodPost, "/tasks", big).want(t, http.StatusRequestEntityTooLarge)
+}
+
+// Stats passes the engine's on.
+func (s *spy) Stats() engine.Stats { return s.Scheduler.(api.StatsSource).Stats() }
+
+func TestNode(t *testing.T) {
+	f := newFixture(t)
+	n := f.do(http.MethodGet, "/node", nil).want(t, http.StatusOK).json(t)
+	if n["partitions_held"] != float64(engine.DefaultPartitions) || n["id"] != "api-test" || n["store"] != "sqlite" || n["mode"] != "embedded" {
+		t.Fatalf("node %v", n)
+	}
 }

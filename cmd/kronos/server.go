@@ -237,6 +237,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 	})
 	api.New(mux, api.Config{
 		Store: st, Scheduler: eng, Validator: ex, Version: version,
+		Node: api.NodeInfo{ID: nodeID, Version: version, StartedAt: owner.Started, Store: st.Driver(), Mode: mode(cfg)},
 		Logger: log.With("component", "api"),
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
@@ -354,4 +355,12 @@ func browseURL(addr net.Addr) string {
 		host = "[" + host + "]"
 	}
 	return "http://" + host + ":" + port
+}
+
+// mode names how the node runs, for get-node.
+func mode(cfg Config) string {
+	if len(cfg.Redis) > 0 {
+		return "cluster"
+	}
+	return "embedded"
 }

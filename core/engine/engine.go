@@ -844,3 +844,25 @@ func (h *readyHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return x
 }
+
+// Stats is what the engine is doing, for the node's status.
+type Stats struct {
+	// Partitions is how many partitions this node holds.
+	Partitions int
+	// Tasks is how many tasks it queues for their next instant.
+	Tasks int
+	// Claimed is how many executions wait for their instant or backoff.
+	Claimed int
+	// Running is how many executions hold a worker.
+	Running int
+	// Waiting is how many executions wait for a worker.
+	Waiting int
+}
+
+// Stats returns what the engine is doing now.
+func (e *Engine) Stats() Stats {
+	busy, waiting := e.pool.stats()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return Stats{Partitions: len(e.leases), Tasks: e.queue.Len(), Claimed: len(e.ready), Running: busy, Waiting: waiting}
+}
