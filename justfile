@@ -34,8 +34,8 @@ plugins:
 dev: build
     ./bin/kronos server --addr :8080 --data-dir ./kronos-data --log-level debug --allow-private-networks
 
-# Vet, lint, run every test with the race detector, then run each benchmark once
-test: plugins vet lint
+# Vet, lint (Go and the OpenAPI document), run every test with the race detector, then run each benchmark once
+test: plugins vet lint openapi-lint
     go test -race -count=1 ./...
     go test -run='^$' -bench=. -benchtime=1x ./...
 
@@ -46,6 +46,24 @@ vet:
 # Lint with golangci-lint (pinned; installed into .bin/ when missing)
 lint: _golangci
     "{{ golangci }}" run ./...
+
+# Write openapi/openapi.yaml from the code (`kronos openapi`); a test fails when the committed file differs
+openapi:
+    go run ./cmd/kronos openapi > openapi/openapi.yaml.tmp || { rm -f openapi/openapi.yaml.tmp; exit 1; }
+    mv openapi/openapi.yaml.tmp openapi/openapi.yaml
+
+# Lint openapi/openapi.yaml with Redocly CLI (pinned in tools/openapi, config tools/openapi/redocly.yaml; needs npm)
+openapi-lint:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cd tools/openapi
+    if ! command -v npm >/dev/null; then
+        [[ "${CI:-}" != true ]] || { echo "openapi-lint: npm is missing" >&2; exit 1; }
+        echo "npm not found: skipping openapi-lint" >&2; exit 0
+    fi
+    # npm ci when node_modules is missing or older than the lockfile.
+    [[ node_modules/.package-lock.json -nt package-lock.json ]] || npm ci --no-audit --no-fund
+    npx --no-install redocly lint --format=stylish
 
 # Format: gofumpt and goimports (kronos imports last), via golangci-lint fmt
 fmt: _golangci

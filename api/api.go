@@ -70,8 +70,6 @@ type Config struct {
 	Scheduler Scheduler
 	// Validator checks executor configs; nil skips the check.
 	Validator ConfigValidator
-	// Version is the server's version.
-	Version string
 	// Node describes this node for get-node.
 	Node NodeInfo
 	// Logger defaults to slog.Default().

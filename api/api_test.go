@@ -113,7 +113,7 @@ func newFixture(t *testing.T) *fixture {
 	sp := &spy{Scheduler: eng}
 	mux := http.NewServeMux()
 	api.New(mux, api.Config{
-		Store: st, Scheduler: sp, Validator: ex, Version: "test",
+		Store: st, Scheduler: sp, Validator: ex,
 		Node: api.NodeInfo{ID: "api-test", Version: "test", StartedAt: time.Now(), Store: st.Driver(), Mode: "embedded"},
 	})
 	srv := httptest.NewServer(mux)

@@ -85,10 +85,12 @@ func (s *server) registerExecutions(g huma.API) {
 
 	huma.Register(g, huma.Operation{
 		OperationID: "get-execution", Method: http.MethodGet, Path: "/executions/{id}", Tags: []string{"Executions"},
-		Summary: "Get an execution", Errors: []int{http.StatusNotFound},
+		Summary:     "Get an execution",
+		Description: "Returns one run of a task: its status, attempt, times, output and error. An execution of another namespace is not found.",
+		Errors:      []int{http.StatusNotFound},
 	}, func(ctx context.Context, in *struct {
 		NamespaceParam
-		ID string `path:"id"`
+		ID string `path:"id" doc:"The execution's ID, as trigger-task and list-executions return it." example:"0193a6f2-7c1e-7d4a-9b3e-5f2c8d1a4e60"`
 	},
 	) (*struct{ Body Execution }, error) {
 		x, err := s.execution(ctx, in.Namespace, in.ID)
@@ -107,7 +109,7 @@ func (s *server) registerExecutions(g huma.API) {
 		Errors:        []int{http.StatusNotFound, http.StatusConflict},
 	}, func(ctx context.Context, in *struct {
 		NamespaceParam
-		ID string `path:"id"`
+		ID string `path:"id" doc:"The execution's ID, as trigger-task and list-executions return it." example:"0193a6f2-7c1e-7d4a-9b3e-5f2c8d1a4e60"`
 	},
 	) (*struct{ Body Execution }, error) {
 		x, err := s.execution(ctx, in.Namespace, in.ID)
@@ -138,7 +140,7 @@ func (s *server) registerExecutions(g huma.API) {
 		Errors: []int{http.StatusNotFound},
 	}, func(ctx context.Context, in *struct {
 		NamespaceParam
-		ID    string `path:"id"`
+		ID    string `path:"id" doc:"The execution's ID, as trigger-task and list-executions return it." example:"0193a6f2-7c1e-7d4a-9b3e-5f2c8d1a4e60"`
 		After int64  `query:"after" minimum:"0" doc:"Returns lines after this sequence number."`
 		Limit int    `query:"limit" minimum:"0" maximum:"1000" doc:"Page size; 50 when 0."`
 	},

@@ -53,7 +53,7 @@ func (s *server) registerFollow(g huma.API) {
 		Errors: []int{http.StatusNotFound},
 	}, map[string]any{"line": LogLine{}, "end": EndEvent{}, "keepalive": KeepAlive{}, "error": ErrorEvent{}}, func(ctx context.Context, in *struct {
 		NamespaceParam
-		ID    string `path:"id"`
+		ID    string `path:"id" doc:"The execution's ID, as trigger-task and list-executions return it." example:"0193a6f2-7c1e-7d4a-9b3e-5f2c8d1a4e60"`
 		After int64  `query:"after" minimum:"0" doc:"Streams lines after this sequence number."`
 	}, send sse.Sender,
 	) {

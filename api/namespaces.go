@@ -76,6 +76,11 @@ func namespaceOut(ns core.Namespace) Namespace {
 	}
 }
 
+// NamespaceList is every namespace.
+type NamespaceList struct {
+	Namespaces []Namespace `json:"namespaces"`
+}
+
 // NamespaceOutput is one namespace, with its version as ETag.
 type NamespaceOutput struct {
 	ETag string `header:"ETag"`
@@ -85,8 +90,10 @@ type NamespaceOutput struct {
 func (s *server) registerNamespaces(g huma.API) {
 	huma.Register(g, huma.Operation{
 		OperationID: "create-namespace", Method: http.MethodPost, Path: "/namespaces", Tags: []string{"Namespaces"},
-		Summary: "Create a namespace", DefaultStatus: http.StatusCreated,
-		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity},
+		Summary:       "Create a namespace",
+		Description:   "Creates a namespace with its description and settings. A name already taken is refused with 409.",
+		DefaultStatus: http.StatusCreated,
+		Errors:        []int{http.StatusConflict, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *struct{ Body NamespaceInput }) (*NamespaceOutput, error) {
 		ns, err := in.Body.namespace()
 		if err != nil {
@@ -101,34 +108,27 @@ func (s *server) registerNamespaces(g huma.API) {
 
 	huma.Register(g, huma.Operation{
 		OperationID: "list-namespaces", Method: http.MethodGet, Path: "/namespaces", Tags: []string{"Namespaces"},
-		Summary: "List namespaces",
-	}, func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			Namespaces []Namespace `json:"namespaces"`
-		}
-	}, error,
-	) {
+		Summary:     "List namespaces",
+		Description: "Lists every namespace, ordered by name, with its settings.",
+	}, func(ctx context.Context, _ *struct{}) (*struct{ Body NamespaceList }, error) {
 		nss, err := s.cfg.Store.NamespaceList(ctx)
 		if err != nil {
 			return nil, problem("list namespaces", err)
 		}
-		out := &struct {
-			Body struct {
-				Namespaces []Namespace `json:"namespaces"`
-			}
-		}{}
-		out.Body.Namespaces = make([]Namespace, len(nss))
+		out := NamespaceList{Namespaces: make([]Namespace, len(nss))}
 		for i, ns := range nss {
-			out.Body.Namespaces[i] = namespaceOut(ns)
+			out.Namespaces[i] = namespaceOut(ns)
 		}
-		return out, nil
+		return &struct{ Body NamespaceList }{out}, nil
 	})
 
 	huma.Register(g, huma.Operation{
 		OperationID: "get-namespace", Method: http.MethodGet, Path: "/namespaces/{namespace}", Tags: []string{"Namespaces"},
-		Summary: "Get a namespace", Errors: []int{http.StatusNotFound},
+		Summary:     "Get a namespace",
+		Description: "Returns the namespace with its settings; its ETag is its version, for If-Match.",
+		Errors:      []int{http.StatusNotFound},
 	}, func(ctx context.Context, in *struct {
-		Name string `path:"namespace"`
+		Name string `path:"namespace" doc:"The namespace's name." example:"team-a"`
 	},
 	) (*NamespaceOutput, error) {
 		ns, err := s.namespace(ctx, in.Name)
@@ -144,8 +144,8 @@ func (s *server) registerNamespaces(g huma.API) {
 		Description: "With If-Match (the ETag as read), a namespace changed since is refused with 409. New settings apply to executions that start from now on.",
 		Errors:      []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *struct {
-		Name    string `path:"namespace"`
-		IfMatch string `header:"If-Match"`
+		Name    string `path:"namespace" doc:"The namespace's name." example:"team-a"`
+		IfMatch string `header:"If-Match" doc:"The namespace's ETag as read; the update is refused if it changed since."`
 		Body    NamespaceInput
 	},
 	) (*NamespaceOutput, error) {
@@ -180,7 +180,7 @@ func (s *server) registerNamespaces(g huma.API) {
 		DefaultStatus: http.StatusNoContent,
 		Errors:        []int{http.StatusNotFound, http.StatusConflict},
 	}, func(ctx context.Context, in *struct {
-		Name string `path:"namespace"`
+		Name string `path:"namespace" doc:"The namespace's name." example:"team-a"`
 	},
 	) (*struct{}, error) {
 		if in.Name == core.DefaultNamespace {

@@ -116,7 +116,9 @@ func (s *server) registerTasks(g huma.API) {
 
 	huma.Register(g, huma.Operation{
 		OperationID: "get-task", Method: http.MethodGet, Path: "/tasks/{name}", Tags: []string{"Tasks"},
-		Summary: "Get a task", Errors: []int{http.StatusNotFound},
+		Summary:     "Get a task",
+		Description: "Returns the task with its schedule, executor, config and policies; its ETag is its version, for If-Match.",
+		Errors:      []int{http.StatusNotFound},
 	}, func(ctx context.Context, in *TaskPath) (*TaskOutput, error) {
 		t, err := s.cfg.Store.TaskGetByName(ctx, in.Namespace, in.Name)
 		if err != nil {

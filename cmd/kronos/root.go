@@ -24,7 +24,7 @@ CLI client arrive in later releases.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{err: fmtUsage(cmd, err)}
 	})
-	root.AddCommand(newServerCmd(), newVersionCmd(), newBenchCmd())
+	root.AddCommand(newServerCmd(), newVersionCmd(), newBenchCmd(), newOpenAPICmd())
 	return root
 }
 

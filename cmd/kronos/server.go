@@ -236,8 +236,8 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		return st.Ping(ctx)
 	})
 	api.New(mux, api.Config{
-		Store: st, Scheduler: eng, Validator: ex, Version: version,
-		Node: api.NodeInfo{ID: nodeID, Version: version, StartedAt: owner.Started, Store: st.Driver(), Mode: mode(cfg)},
+		Store: st, Scheduler: eng, Validator: ex,
+		Node:   api.NodeInfo{ID: nodeID, Version: version, StartedAt: owner.Started, Store: st.Driver(), Mode: mode(cfg)},
 		Logger: log.With("component", "api"),
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
