@@ -51,6 +51,9 @@ lint: _golangci
 openapi:
     go run ./cmd/kronos openapi > openapi/openapi.yaml.tmp || { rm -f openapi/openapi.yaml.tmp; exit 1; }
     mv openapi/openapi.yaml.tmp openapi/openapi.yaml
+    go run ./cmd/kronos openapi --format yaml-3.0 > openapi/openapi-3.0.yaml.tmp || { rm -f openapi/openapi-3.0.yaml.tmp; exit 1; }
+    mv openapi/openapi-3.0.yaml.tmp openapi/openapi-3.0.yaml
+    go tool oapi-codegen -config openapi/client/oapi-codegen.yaml openapi/openapi-3.0.yaml
 
 # Lint openapi/openapi.yaml with Redocly CLI (pinned in tools/openapi, config tools/openapi/redocly.yaml; needs npm)
 openapi-lint:

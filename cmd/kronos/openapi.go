@@ -15,7 +15,7 @@ import (
 )
 
 // openAPIFormats are the values of kronos openapi --format.
-var openAPIFormats = []string{"yaml", "json"}
+var openAPIFormats = []string{"yaml", "json", "yaml-3.0"}
 
 func newOpenAPICmd() *cobra.Command {
 	var format string
@@ -33,7 +33,7 @@ committed file differs from it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains(openAPIFormats, format) {
-				return &usageError{err: fmtUsage(cmd, fmt.Errorf("--format %q: use yaml or json", format))}
+				return &usageError{err: fmtUsage(cmd, fmt.Errorf("--format %q: use yaml, json or yaml-3.0", format))}
 			}
 			doc, err := openAPIDocument(format)
 			if err != nil {
@@ -43,7 +43,7 @@ committed file differs from it.`,
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "yaml", "yaml or json")
+	cmd.Flags().StringVar(&format, "format", "yaml", "yaml, json, or yaml-3.0 (OpenAPI 3.0.3 for older generators)")
 	return cmd
 }
 
@@ -71,6 +71,14 @@ func openAPIDocument(format string) ([]byte, error) {
 		b, err := doc.YAML()
 		if err != nil {
 			return nil, fmt.Errorf("openapi: encode the document as YAML: %w", err)
+		}
+		return orderYAML(b), nil
+	case "yaml-3.0":
+		// OpenAPI 3.0.3, for generators that do not read 3.1 yet
+		// (oapi-codegen, which makes the Go client).
+		b, err := doc.DowngradeYAML()
+		if err != nil {
+			return nil, fmt.Errorf("openapi: downgrade the document to 3.0: %w", err)
 		}
 		return orderYAML(b), nil
 	}
