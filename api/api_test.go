@@ -18,6 +18,7 @@ import (
 	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/engine"
 	"github.com/shiyu-coder/kronos/core/store"
+	"github.com/shiyu-coder/kronos/core/store/mysql/mysqltest"
 	"github.com/shiyu-coder/kronos/core/store/sqlite"
 )
 
@@ -99,6 +100,26 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newFixtureOn(t, st)
+}
+
+// onBothStores runs a test over the embedded store and over MySQL (a
+// database of its own; skipped without a server, except under CI=true).
+func onBothStores(t *testing.T, test func(t *testing.T, f *fixture)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		test(t, newFixture(t))
+	})
+	t.Run("mysql", func(t *testing.T) {
+		t.Parallel()
+		test(t, newFixtureOn(t, mysqltest.Store(t)))
+	})
+}
+
+// newFixtureOn serves the API over st and a real engine; st is closed
+// with the test.
+func newFixtureOn(t *testing.T, st store.Store) *fixture {
+	t.Helper()
 	ex := &executor{started: make(chan string, 16)}
 	eng, err := engine.New(t.Context(), engine.Config{
 		Store: st, Executor: ex, NodeID: "api-test", ShutdownGrace: 50 * time.Millisecond,
@@ -216,24 +237,25 @@ func (r response) locations(t *testing.T) []string {
 
 // The seed's two calls, verbatim.
 func TestSeedCalls(t *testing.T) {
-	f := newFixture(t)
-	r := f.do(http.MethodPost, "/tasks", `{"name":"daily_backup","cron":"0 2 * * *","type":"http","config":{"method":"POST","url":"https://backup.example.com/v1/backup","headers":{"Authorization":"Bearer ____"}}}`).want(t, http.StatusCreated)
-	task := r.json(t)
-	if task["name"] != "daily_backup" || task["schedule"] != "0 2 * * *" || task["executor"] != "http" || task["namespace"] != "default" || r.header.Get("ETag") != `"1"` {
-		t.Fatalf("created %s (ETag %s)", r.body, r.header.Get("ETag"))
-	}
-	if cfg := task["config"].(map[string]any); cfg["url"] != "https://backup.example.com/v1/backup" {
-		t.Fatalf("config %v", cfg)
-	}
-	logs := f.do(http.MethodGet, "/tasks/daily_backup/logs?limit=20", nil).want(t, http.StatusOK).json(t)
-	if lines, ok := logs["lines"].([]any); !ok || len(lines) != 0 {
-		t.Fatalf("logs of a task that never ran: %v", logs)
-	}
-	f.sp.mu.Lock()
-	defer f.sp.mu.Unlock()
-	if len(f.sp.upserts) != 1 || f.sp.upserts[0].Name != "daily_backup" {
-		t.Fatalf("the engine heard %v", f.sp.upserts)
-	}
+	onBothStores(t, func(t *testing.T, f *fixture) {
+		r := f.do(http.MethodPost, "/tasks", `{"name":"daily_backup","cron":"0 2 * * *","type":"http","config":{"method":"POST","url":"https://backup.example.com/v1/backup","headers":{"Authorization":"Bearer ____"}}}`).want(t, http.StatusCreated)
+		task := r.json(t)
+		if task["name"] != "daily_backup" || task["schedule"] != "0 2 * * *" || task["executor"] != "http" || task["namespace"] != "default" || r.header.Get("ETag") != `"1"` {
+			t.Fatalf("created %s (ETag %s)", r.body, r.header.Get("ETag"))
+		}
+		if cfg := task["config"].(map[string]any); cfg["url"] != "https://backup.example.com/v1/backup" {
+			t.Fatalf("config %v", cfg)
+		}
+		logs := f.do(http.MethodGet, "/tasks/daily_backup/logs?limit=20", nil).want(t, http.StatusOK).json(t)
+		if lines, ok := logs["lines"].([]any); !ok || len(lines) != 0 {
+			t.Fatalf("logs of a task that never ran: %v", logs)
+		}
+		f.sp.mu.Lock()
+		defer f.sp.mu.Unlock()
+		if len(f.sp.upserts) != 1 || f.sp.upserts[0].Name != "daily_backup" {
+			t.Fatalf("the engine heard %v", f.sp.upserts)
+		}
+	})
 }
 
 func TestTaskValidationErrorsNameTheField(t *testing.T) {
@@ -268,139 +290,142 @@ func TestTaskValidationErrorsNameTheField(t *testing.T) {
 }
 
 func TestTaskLifecycleWithVersions(t *testing.T) {
-	f := newFixture(t)
-	f.do(http.MethodPost, "/tasks", map[string]any{"name": "job", "schedule": "0 3 * * *", "executor": "http"}).want(t, http.StatusCreated)
-	f.do(http.MethodPost, "/tasks", map[string]any{"name": "job", "schedule": "0 3 * * *", "executor": "http"}).want(t, http.StatusConflict)
+	onBothStores(t, func(t *testing.T, f *fixture) {
+		f.do(http.MethodPost, "/tasks", map[string]any{"name": "job", "schedule": "0 3 * * *", "executor": "http"}).want(t, http.StatusCreated)
+		f.do(http.MethodPost, "/tasks", map[string]any{"name": "job", "schedule": "0 3 * * *", "executor": "http"}).want(t, http.StatusConflict)
 
-	// Replace with the current version, then with a stale one.
-	r := f.do(http.MethodPut, "/tasks/job", map[string]any{"schedule": "*/5 * * * *", "executor": "http"}, "If-Match", `"1"`).want(t, http.StatusOK)
-	if task := r.json(t); task["schedule"] != "*/5 * * * *" || task["version"] != float64(2) || r.header.Get("ETag") != `"2"` {
-		t.Fatalf("replaced: %s", r.body)
-	}
-	f.do(http.MethodPut, "/tasks/job", map[string]any{"schedule": "@daily", "executor": "http"}, "If-Match", `"1"`).want(t, http.StatusConflict)
-	f.do(http.MethodPut, "/tasks/job", map[string]any{"schedule": "@daily", "executor": "http"}, "If-Match", "yesterday").want(t, http.StatusBadRequest)
+		// Replace with the current version, then with a stale one.
+		r := f.do(http.MethodPut, "/tasks/job", map[string]any{"schedule": "*/5 * * * *", "executor": "http"}, "If-Match", `"1"`).want(t, http.StatusOK)
+		if task := r.json(t); task["schedule"] != "*/5 * * * *" || task["version"] != float64(2) || r.header.Get("ETag") != `"2"` {
+			t.Fatalf("replaced: %s", r.body)
+		}
+		f.do(http.MethodPut, "/tasks/job", map[string]any{"schedule": "@daily", "executor": "http"}, "If-Match", `"1"`).want(t, http.StatusConflict)
+		f.do(http.MethodPut, "/tasks/job", map[string]any{"schedule": "@daily", "executor": "http"}, "If-Match", "yesterday").want(t, http.StatusBadRequest)
 
-	// Pause and resume reach the engine.
-	if task := f.do(http.MethodPost, "/tasks/job/pause", nil).want(t, http.StatusOK).json(t); task["paused"] != true {
-		t.Fatalf("paused: %v", task)
-	}
-	if p := f.do(http.MethodGet, "/tasks/job/preview", nil).want(t, http.StatusOK).json(t); len(p["next"].([]any)) != 0 {
-		t.Fatalf("a paused task previews %v", p)
-	}
-	if task := f.do(http.MethodPost, "/tasks/job/resume", nil).want(t, http.StatusOK).json(t); task["paused"] != false {
-		t.Fatalf("resumed: %v", task)
-	}
-	if p := f.do(http.MethodGet, "/tasks/job/preview?count=3", nil).want(t, http.StatusOK).json(t); len(p["next"].([]any)) != 3 {
-		t.Fatalf("preview %v", p)
-	}
-	f.sp.mu.Lock()
-	var seen []string
-	for _, u := range f.sp.upserts {
-		seen = append(seen, u.Schedule+"/"+map[bool]string{true: "paused", false: "active"}[u.Paused])
-	}
-	f.sp.mu.Unlock()
-	want := []string{"0 3 * * */active", "*/5 * * * */active", "*/5 * * * */paused", "*/5 * * * */active"}
-	if !slices.Equal(seen, want) {
-		t.Fatalf("the engine heard %v, want %v", seen, want)
-	}
+		// Pause and resume reach the engine.
+		if task := f.do(http.MethodPost, "/tasks/job/pause", nil).want(t, http.StatusOK).json(t); task["paused"] != true {
+			t.Fatalf("paused: %v", task)
+		}
+		if p := f.do(http.MethodGet, "/tasks/job/preview", nil).want(t, http.StatusOK).json(t); len(p["next"].([]any)) != 0 {
+			t.Fatalf("a paused task previews %v", p)
+		}
+		if task := f.do(http.MethodPost, "/tasks/job/resume", nil).want(t, http.StatusOK).json(t); task["paused"] != false {
+			t.Fatalf("resumed: %v", task)
+		}
+		if p := f.do(http.MethodGet, "/tasks/job/preview?count=3", nil).want(t, http.StatusOK).json(t); len(p["next"].([]any)) != 3 {
+			t.Fatalf("preview %v", p)
+		}
+		f.sp.mu.Lock()
+		var seen []string
+		for _, u := range f.sp.upserts {
+			seen = append(seen, u.Schedule+"/"+map[bool]string{true: "paused", false: "active"}[u.Paused])
+		}
+		f.sp.mu.Unlock()
+		want := []string{"0 3 * * */active", "*/5 * * * */active", "*/5 * * * */paused", "*/5 * * * */active"}
+		if !slices.Equal(seen, want) {
+			t.Fatalf("the engine heard %v, want %v", seen, want)
+		}
 
-	// Delete with a stale version, then for real.
-	f.do(http.MethodDelete, "/tasks/job", nil, "If-Match", `"1"`).want(t, http.StatusConflict)
-	f.do(http.MethodDelete, "/tasks/job", nil).want(t, http.StatusNoContent)
-	f.do(http.MethodGet, "/tasks/job", nil).want(t, http.StatusNotFound)
-	f.sp.mu.Lock()
-	removed := len(f.sp.removes)
-	f.sp.mu.Unlock()
-	if removed != 1 {
-		t.Fatalf("the engine heard %d removals", removed)
-	}
+		// Delete with a stale version, then for real.
+		f.do(http.MethodDelete, "/tasks/job", nil, "If-Match", `"1"`).want(t, http.StatusConflict)
+		f.do(http.MethodDelete, "/tasks/job", nil).want(t, http.StatusNoContent)
+		f.do(http.MethodGet, "/tasks/job", nil).want(t, http.StatusNotFound)
+		f.sp.mu.Lock()
+		removed := len(f.sp.removes)
+		f.sp.mu.Unlock()
+		if removed != 1 {
+			t.Fatalf("the engine heard %d removals", removed)
+		}
+	})
 }
 
 func TestTaskListFiltersAndPages(t *testing.T) {
-	f := newFixture(t)
-	for _, tk := range []map[string]any{
-		{"name": "a-backup", "executor": "http", "labels": map[string]string{"team": "ops"}, "description": "Nightly BACKUP"},
-		{"name": "b-report", "executor": "http", "labels": map[string]string{"team": "data"}},
-		{"name": "c-cleanup", "executor": "script", "labels": map[string]string{"team": "ops"}, "paused": true},
-	} {
-		f.do(http.MethodPost, "/tasks", tk).want(t, http.StatusCreated)
-	}
-	names := func(query string) []string {
-		t.Helper()
-		var out []string
-		for _, x := range f.do(http.MethodGet, "/tasks"+query, nil).want(t, http.StatusOK).json(t)["tasks"].([]any) {
-			out = append(out, x.(map[string]any)["name"].(string))
+	onBothStores(t, func(t *testing.T, f *fixture) {
+		for _, tk := range []map[string]any{
+			{"name": "a-backup", "executor": "http", "labels": map[string]string{"team": "ops"}, "description": "Nightly BACKUP"},
+			{"name": "b-report", "executor": "http", "labels": map[string]string{"team": "data"}},
+			{"name": "c-cleanup", "executor": "script", "labels": map[string]string{"team": "ops"}, "paused": true},
+		} {
+			f.do(http.MethodPost, "/tasks", tk).want(t, http.StatusCreated)
 		}
-		return out
-	}
-	for query, want := range map[string][]string{
-		"?selector=team%3Dops":  {"a-backup", "c-cleanup"},
-		"?selector=team!%3Dops": {"b-report"},
-		"?q=backup":             {"a-backup"},
-		"?executor=script":      {"c-cleanup"},
-		"?paused=false":         {"a-backup", "b-report"},
-	} {
-		if got := names(query); !slices.Equal(got, want) {
-			t.Errorf("%s: %v, want %v", query, got, want)
+		names := func(query string) []string {
+			t.Helper()
+			var out []string
+			for _, x := range f.do(http.MethodGet, "/tasks"+query, nil).want(t, http.StatusOK).json(t)["tasks"].([]any) {
+				out = append(out, x.(map[string]any)["name"].(string))
+			}
+			return out
 		}
-	}
-	page := f.do(http.MethodGet, "/tasks?limit=2", nil).want(t, http.StatusOK).json(t)
-	cursor, _ := page["next_cursor"].(string)
-	if len(page["tasks"].([]any)) != 2 || cursor == "" {
-		t.Fatalf("first page %v", page)
-	}
-	if got := names("?limit=2&cursor=" + cursor); !slices.Equal(got, []string{"c-cleanup"}) {
-		t.Fatalf("second page %v", got)
-	}
-	r := f.do(http.MethodGet, "/tasks?selector=%3Dops", nil).want(t, http.StatusUnprocessableEntity)
-	if got := r.locations(t); !slices.Equal(got, []string{"query.selector"}) {
-		t.Fatalf("locations %v", got)
-	}
-	f.do(http.MethodGet, "/tasks?namespace=nowhere", nil).want(t, http.StatusOK) // an empty list
-	f.do(http.MethodPost, "/tasks?namespace=nowhere", map[string]any{"name": "x", "executor": "http"}).want(t, http.StatusNotFound)
+		for query, want := range map[string][]string{
+			"?selector=team%3Dops":  {"a-backup", "c-cleanup"},
+			"?selector=team!%3Dops": {"b-report"},
+			"?q=backup":             {"a-backup"},
+			"?executor=script":      {"c-cleanup"},
+			"?paused=false":         {"a-backup", "b-report"},
+		} {
+			if got := names(query); !slices.Equal(got, want) {
+				t.Errorf("%s: %v, want %v", query, got, want)
+			}
+		}
+		page := f.do(http.MethodGet, "/tasks?limit=2", nil).want(t, http.StatusOK).json(t)
+		cursor, _ := page["next_cursor"].(string)
+		if len(page["tasks"].([]any)) != 2 || cursor == "" {
+			t.Fatalf("first page %v", page)
+		}
+		if got := names("?limit=2&cursor=" + cursor); !slices.Equal(got, []string{"c-cleanup"}) {
+			t.Fatalf("second page %v", got)
+		}
+		r := f.do(http.MethodGet, "/tasks?selector=%3Dops", nil).want(t, http.StatusUnprocessableEntity)
+		if got := r.locations(t); !slices.Equal(got, []string{"query.selector"}) {
+			t.Fatalf("locations %v", got)
+		}
+		f.do(http.MethodGet, "/tasks?namespace=nowhere", nil).want(t, http.StatusOK) // an empty list
+		f.do(http.MethodPost, "/tasks?namespace=nowhere", map[string]any{"name": "x", "executor": "http"}).want(t, http.StatusNotFound)
+	})
 }
 
 // A trigger runs at once with its config override; its execution, result
 // and log lines can be read back, through the task and on their own.
 func TestTriggerAndReadBack(t *testing.T) {
-	f := newFixture(t)
-	f.do(http.MethodPost, "/tasks", map[string]any{"name": "job", "executor": "http", "config": map[string]any{"url": "https://a.example"}}).want(t, http.StatusCreated)
-	x := f.do(http.MethodPost, "/tasks/job/trigger", map[string]any{"config": map[string]any{"url": "https://b.example"}}).want(t, http.StatusAccepted).json(t)
-	id := x["id"].(string)
-	if x["trigger"] != "manual" || x["task_name"] != "job" {
-		t.Fatalf("triggered %v", x)
-	}
-	got := waitFor(t, f, id, "succeeded")
-	if got["output"] != `{"ok":true}` || got["duration_ms"] == nil {
-		t.Fatalf("execution %v", got)
-	}
-	f.ex.mu.Lock()
-	cfg := f.ex.configs[0]
-	f.ex.mu.Unlock()
-	if !strings.Contains(cfg, "b.example") {
-		t.Fatalf("the run got config %s, want the override", cfg)
-	}
-	f.do(http.MethodPost, "/tasks/job/trigger", map[string]any{"config": map[string]any{"url": 1}}).want(t, http.StatusUnprocessableEntity)
+	onBothStores(t, func(t *testing.T, f *fixture) {
+		f.do(http.MethodPost, "/tasks", map[string]any{"name": "job", "executor": "http", "config": map[string]any{"url": "https://a.example"}}).want(t, http.StatusCreated)
+		x := f.do(http.MethodPost, "/tasks/job/trigger", map[string]any{"config": map[string]any{"url": "https://b.example"}}).want(t, http.StatusAccepted).json(t)
+		id := x["id"].(string)
+		if x["trigger"] != "manual" || x["task_name"] != "job" {
+			t.Fatalf("triggered %v", x)
+		}
+		got := waitFor(t, f, id, "succeeded")
+		if got["output"] != `{"ok":true}` || got["duration_ms"] == nil {
+			t.Fatalf("execution %v", got)
+		}
+		f.ex.mu.Lock()
+		cfg := f.ex.configs[0]
+		f.ex.mu.Unlock()
+		if !strings.Contains(cfg, "b.example") {
+			t.Fatalf("the run got config %s, want the override", cfg)
+		}
+		f.do(http.MethodPost, "/tasks/job/trigger", map[string]any{"config": map[string]any{"url": 1}}).want(t, http.StatusUnprocessableEntity)
 
-	lines := f.do(http.MethodGet, "/executions/"+id+"/logs", nil).want(t, http.StatusOK).json(t)["lines"].([]any)
-	if len(lines) != 1 || lines[0].(map[string]any)["message"] != "ran job" {
-		t.Fatalf("lines %v", lines)
-	}
-	taskLines := f.do(http.MethodGet, "/tasks/job/logs?limit=20", nil).want(t, http.StatusOK).json(t)["lines"].([]any)
-	if len(taskLines) != 1 {
-		t.Fatalf("task lines %v", taskLines)
-	}
-	list := f.do(http.MethodGet, "/tasks/job/executions?status=succeeded", nil).want(t, http.StatusOK).json(t)["executions"].([]any)
-	if len(list) != 1 {
-		t.Fatalf("executions %v", list)
-	}
-	if l := f.do(http.MethodGet, "/executions?status=failed", nil).want(t, http.StatusOK).json(t)["executions"].([]any); len(l) != 0 {
-		t.Fatalf("failed executions %v", l)
-	}
-	// Another namespace does not see it.
-	f.do(http.MethodPost, "/namespaces", map[string]any{"name": "other"}).want(t, http.StatusCreated)
-	f.do(http.MethodGet, "/executions/"+id+"?namespace=other", nil).want(t, http.StatusNotFound)
-	f.do(http.MethodGet, "/executions/00000000-0000-0000-0000-000000000000", nil).want(t, http.StatusNotFound)
+		lines := f.do(http.MethodGet, "/executions/"+id+"/logs", nil).want(t, http.StatusOK).json(t)["lines"].([]any)
+		if len(lines) != 1 || lines[0].(map[string]any)["message"] != "ran job" {
+			t.Fatalf("lines %v", lines)
+		}
+		taskLines := f.do(http.MethodGet, "/tasks/job/logs?limit=20", nil).want(t, http.StatusOK).json(t)["lines"].([]any)
+		if len(taskLines) != 1 {
+			t.Fatalf("task lines %v", taskLines)
+		}
+		list := f.do(http.MethodGet, "/tasks/job/executions?status=succeeded", nil).want(t, http.StatusOK).json(t)["executions"].([]any)
+		if len(list) != 1 {
+			t.Fatalf("executions %v", list)
+		}
+		if l := f.do(http.MethodGet, "/executions?status=failed", nil).want(t, http.StatusOK).json(t)["executions"].([]any); len(l) != 0 {
+			t.Fatalf("failed executions %v", l)
+		}
+		// Another namespace does not see it.
+		f.do(http.MethodPost, "/namespaces", map[string]any{"name": "other"}).want(t, http.StatusCreated)
+		f.do(http.MethodGet, "/executions/"+id+"?namespace=other", nil).want(t, http.StatusNotFound)
+		f.do(http.MethodGet, "/executions/00000000-0000-0000-0000-000000000000", nil).want(t, http.StatusNotFound)
+	})
 }
 
 func TestCancelARunningExecution(t *testing.T) {
@@ -434,31 +459,32 @@ func waitFor(t *testing.T, f *fixture, id, status string) map[string]any {
 }
 
 func TestNamespaces(t *testing.T) {
-	f := newFixture(t)
-	f.do(http.MethodPost, "/namespaces", map[string]any{
-		"name": "team-a", "settings": map[string]any{"wasm": map[string]any{"max_timeout": "10m"}, "network": map[string]any{"allowed_hosts": []string{"*.example.com"}}},
-	}).want(t, http.StatusCreated)
-	f.do(http.MethodPost, "/namespaces", map[string]any{"name": "team-a"}).want(t, http.StatusConflict)
-	r := f.do(http.MethodPost, "/namespaces", map[string]any{"name": "b", "settings": map[string]any{"wasm": map[string]any{"max_timeout": "a while"}}}).want(t, http.StatusUnprocessableEntity)
-	if got := r.locations(t); !slices.Equal(got, []string{"body.settings.wasm.max_timeout"}) {
-		t.Fatalf("locations %v", got)
-	}
-	ns := f.do(http.MethodGet, "/namespaces/team-a", nil).want(t, http.StatusOK).json(t)
-	if ns["settings"].(map[string]any)["wasm"].(map[string]any)["max_timeout"] != "10m0s" {
-		t.Fatalf("namespace %v", ns)
-	}
-	f.do(http.MethodPut, "/namespaces/team-a", map[string]any{"description": "Team A"}, "If-Match", `"1"`).want(t, http.StatusOK)
-	f.do(http.MethodPut, "/namespaces/team-a", map[string]any{"description": "stale"}, "If-Match", `"1"`).want(t, http.StatusConflict)
-	list := f.do(http.MethodGet, "/namespaces", nil).want(t, http.StatusOK).json(t)["namespaces"].([]any)
-	if len(list) != 2 {
-		t.Fatalf("namespaces %v", list)
-	}
-	f.do(http.MethodPost, "/tasks?namespace=team-a", map[string]any{"name": "x", "executor": "http"}).want(t, http.StatusCreated)
-	f.do(http.MethodDelete, "/namespaces/team-a", nil).want(t, http.StatusConflict)
-	f.do(http.MethodDelete, "/tasks/x?namespace=team-a", nil).want(t, http.StatusNoContent)
-	f.do(http.MethodDelete, "/namespaces/team-a", nil).want(t, http.StatusNoContent)
-	f.do(http.MethodDelete, "/namespaces/default", nil).want(t, http.StatusConflict)
-	f.do(http.MethodGet, "/namespaces/team-a", nil).want(t, http.StatusNotFound)
+	onBothStores(t, func(t *testing.T, f *fixture) {
+		f.do(http.MethodPost, "/namespaces", map[string]any{
+			"name": "team-a", "settings": map[string]any{"wasm": map[string]any{"max_timeout": "10m"}, "network": map[string]any{"allowed_hosts": []string{"*.example.com"}}},
+		}).want(t, http.StatusCreated)
+		f.do(http.MethodPost, "/namespaces", map[string]any{"name": "team-a"}).want(t, http.StatusConflict)
+		r := f.do(http.MethodPost, "/namespaces", map[string]any{"name": "b", "settings": map[string]any{"wasm": map[string]any{"max_timeout": "a while"}}}).want(t, http.StatusUnprocessableEntity)
+		if got := r.locations(t); !slices.Equal(got, []string{"body.settings.wasm.max_timeout"}) {
+			t.Fatalf("locations %v", got)
+		}
+		ns := f.do(http.MethodGet, "/namespaces/team-a", nil).want(t, http.StatusOK).json(t)
+		if ns["settings"].(map[string]any)["wasm"].(map[string]any)["max_timeout"] != "10m0s" {
+			t.Fatalf("namespace %v", ns)
+		}
+		f.do(http.MethodPut, "/namespaces/team-a", map[string]any{"description": "Team A"}, "If-Match", `"1"`).want(t, http.StatusOK)
+		f.do(http.MethodPut, "/namespaces/team-a", map[string]any{"description": "stale"}, "If-Match", `"1"`).want(t, http.StatusConflict)
+		list := f.do(http.MethodGet, "/namespaces", nil).want(t, http.StatusOK).json(t)["namespaces"].([]any)
+		if len(list) != 2 {
+			t.Fatalf("namespaces %v", list)
+		}
+		f.do(http.MethodPost, "/tasks?namespace=team-a", map[string]any{"name": "x", "executor": "http"}).want(t, http.StatusCreated)
+		f.do(http.MethodDelete, "/namespaces/team-a", nil).want(t, http.StatusConflict)
+		f.do(http.MethodDelete, "/tasks/x?namespace=team-a", nil).want(t, http.StatusNoContent)
+		f.do(http.MethodDelete, "/namespaces/team-a", nil).want(t, http.StatusNoContent)
+		f.do(http.MethodDelete, "/namespaces/default", nil).want(t, http.StatusConflict)
+		f.do(http.MethodGet, "/namespaces/team-a", nil).want(t, http.StatusNotFound)
+	})
 }
 
 func TestSchedulePreview(t *testing.T) {

@@ -2,96 +2,31 @@ package mysql_test
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	gomysql "github.com/go-sql-driver/mysql"
-
 	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/store"
 	"github.com/shiyu-coder/kronos/core/store/mysql"
+	"github.com/shiyu-coder/kronos/core/store/mysql/mysqltest"
 	"github.com/shiyu-coder/kronos/core/store/storetest"
 )
-
-// serverURL is the MySQL server the tests use, without a database:
-// KRONOS_TEST_MYSQL_URL, or root on the local MariaDB.
-func serverURL() string {
-	if u := os.Getenv("KRONOS_TEST_MYSQL_URL"); u != "" {
-		return strings.TrimRight(u, "/")
-	}
-	return "mysql://root@127.0.0.1:3306"
-}
-
-// adminDB connects to the server, or skips the test when it is absent
-// outside CI. Under CI=true a missing server fails the test.
-func adminDB(t testing.TB) *sql.DB {
-	t.Helper()
-	cfg, err := mysql.ParseURL(serverURL() + "/mysql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Timeout = 3 * time.Second
-	conn, err := gomysql.NewConnector(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := sql.OpenDB(conn)
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("MySQL at %s is required under CI=true: %v", mysql.Redact(serverURL()), err)
-		}
-		t.Skipf("no MySQL at %s (set KRONOS_TEST_MYSQL_URL): %v", mysql.Redact(serverURL()), err)
-	}
-	return db
-}
-
-// freshStore creates a database of its own for one test and drops it after.
-func freshStore(t testing.TB, admin *sql.DB) store.Store {
-	t.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "kronos_test_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(t.Context(), "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	s, err := mysql.Open(t.Context(), mysql.Config{URL: serverURL() + "/" + name, Logger: quiet})
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
 
 var quiet = slog.New(slog.DiscardHandler)
 
 func TestConformance(t *testing.T) {
-	admin := adminDB(t)
-	t.Cleanup(func() { admin.Close() })
-	storetest.Exercise(t.Context(), t, func(t *testing.T) store.Store { return freshStore(t, admin) })
+	mysqltest.Admin(t) // skip (or fail under CI) once, not per case
+	storetest.Exercise(t.Context(), t, func(t *testing.T) store.Store { return mysqltest.Store(t) })
 }
 
 func TestConcurrentOpenMigratesOnce(t *testing.T) {
-	admin := adminDB(t)
-	t.Cleanup(func() { admin.Close() })
-	s := freshStore(t, admin)
-	dbURL := serverURL() + "/" + dbName(t, s)
+	dbURL := mysqltest.DatabaseURL(t)
 	errs := make(chan error, 3)
 	for range 3 {
 		go func() {
@@ -107,15 +42,6 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 			t.Fatalf("concurrent open: %v", err)
 		}
 	}
-}
-
-func dbName(t *testing.T, s store.Store) string {
-	t.Helper()
-	var name string
-	if err := s.(*mysql.Store).DB().QueryRowContext(t.Context(), "SELECT DATABASE()").Scan(&name); err != nil {
-		t.Fatal(err)
-	}
-	return name
 }
 
 func TestParseURL(t *testing.T) {
@@ -172,9 +98,8 @@ func TestOpenUnreachableNamesTheServer(t *testing.T) {
 // server (error 1153 or a reset connection); the store refuses it first,
 // saying what to raise.
 func TestPluginBeyondMaxAllowedPacketIsRefused(t *testing.T) {
-	admin := adminDB(t)
-	t.Cleanup(func() { admin.Close() })
-	s := freshStore(t, admin)
+	admin := mysqltest.Admin(t)
+	s := mysqltest.Store(t)
 	var maxPacket int
 	if err := admin.QueryRowContext(t.Context(), "SELECT @@global.max_allowed_packet").Scan(&maxPacket); err != nil {
 		t.Fatal(err)
@@ -197,7 +122,5 @@ func TestPluginBeyondMaxAllowedPacketIsRefused(t *testing.T) {
 }
 
 func BenchmarkExecutionClaim(b *testing.B) {
-	admin := adminDB(b)
-	b.Cleanup(func() { admin.Close() })
-	storetest.BenchmarkClaim(b.Context(), b, freshStore(b, admin), 1, 100, 1000)
+	storetest.BenchmarkClaim(b.Context(), b, mysqltest.Store(b), 1, 100, 1000)
 }
