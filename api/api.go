@@ -117,6 +117,7 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 	})
 	s.registerNamespaces(g)
 	s.registerTasks(g)
+	s.registerPatch(g)
 	s.registerExecutions(g)
 	s.registerFollow(g)
 	s.registerSchedules(g)

@@ -516,3 +516,35 @@ func TestNode(t *testing.T) {
 		t.Fatalf("node %v", n)
 	}
 }
+
+// A merge patch changes the fields it names, merges objects, resets
+// fields set to null, and checks the version.
+func TestPatchTask(t *testing.T) {
+	f := newFixture(t)
+	f.do(http.MethodPost, "/tasks", map[string]any{
+		"name": "job", "schedule": "0 3 * * *", "executor": "http", "labels": map[string]string{"team": "ops", "tier": "1"},
+		"config": map[string]any{"url": "https://a.example", "method": "POST"}, "timeout": "30s",
+	}).want(t, http.StatusCreated)
+	patch := func(body string, header ...string) response {
+		t.Helper()
+		return f.do(http.MethodPatch, "/tasks/job", body, append([]string{"Content-Type", "application/merge-patch+json"}, header...)...)
+	}
+	task := patch(`{"cron":"@hourly","labels":{"tier":null,"env":"prod"},"config":{"url":"https://b.example"},"timeout":null}`, "If-Match", `"1"`).want(t, http.StatusOK).json(t)
+	labels := task["labels"].(map[string]any)
+	cfg := task["config"].(map[string]any)
+	if task["schedule"] != "@hourly" || labels["team"] != "ops" || labels["env"] != "prod" || labels["tier"] != nil ||
+		cfg["url"] != "https://b.example" || cfg["method"] != "POST" || task["timeout"] != "5m0s" || task["version"] != float64(2) {
+		t.Fatalf("patched: %v", task)
+	}
+	patch(`{"paused":true}`, "If-Match", `"1"`).want(t, http.StatusConflict)
+	if r := patch(`{"schedule":"not a cron"}`).want(t, http.StatusUnprocessableEntity); !slices.Equal(r.locations(t), []string{"body.schedule"}) {
+		t.Fatalf("locations %v", r.locations(t))
+	}
+	patch(`{"colour":"red"}`).want(t, http.StatusUnprocessableEntity)
+	f.do(http.MethodPatch, "/tasks/nope", `{"paused":true}`, "Content-Type", "application/merge-patch+json").want(t, http.StatusNotFound)
+	f.sp.mu.Lock()
+	defer f.sp.mu.Unlock()
+	if last := f.sp.upserts[len(f.sp.upserts)-1]; last.Schedule != "@hourly" {
+		t.Fatalf("the engine last heard %+v", last)
+	}
+}

@@ -785,6 +785,18 @@ type GetTaskParams struct {
 	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
 }
 
+// PatchTaskApplicationMergePatchPlusJSONBody defines parameters for PatchTask.
+type PatchTaskApplicationMergePatchPlusJSONBody map[string]interface{}
+
+// PatchTaskParams defines parameters for PatchTask.
+type PatchTaskParams struct {
+	// Namespace The namespace the request acts in.
+	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
+
+	// IfMatch The task's ETag as read; the change is refused if it changed since.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // ReplaceTaskParams defines parameters for ReplaceTask.
 type ReplaceTaskParams struct {
 	// Namespace The namespace the request acts in.
@@ -862,6 +874,9 @@ type ReplaceNamespaceJSONRequestBody = NamespaceInput
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
 type CreateTaskJSONRequestBody = TaskInput
+
+// PatchTaskApplicationMergePatchPlusJSONRequestBody defines body for PatchTask for application/merge-patch+json ContentType.
+type PatchTaskApplicationMergePatchPlusJSONRequestBody PatchTaskApplicationMergePatchPlusJSONBody
 
 // ReplaceTaskJSONRequestBody defines body for ReplaceTask for application/json ContentType.
 type ReplaceTaskJSONRequestBody = TaskInput
@@ -1087,6 +1102,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/tasks/{name} (the `GetTask` operationId).
 	GetTask(ctx context.Context, name string, params *GetTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTaskWithBody Change some fields of a task
+	//
+	// Applies a JSON merge patch (RFC 7396) to the task as replace-task would write it: fields given replace theirs, null resets a field to its default, objects (labels, config, retry) merge. With If-Match (the ETag as read), a task changed since is refused with 409. The engine follows the new schedule at once.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/tasks/{name} (the `PatchTask` operationId).
+	PatchTaskWithBody(ctx context.Context, name string, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTaskWithApplicationMergePatchPlusJSONBody Change some fields of a task
+	//
+	// Applies a JSON merge patch (RFC 7396) to the task as replace-task would write it: fields given replace theirs, null resets a field to its default, objects (labels, config, retry) merge. With If-Match (the ETag as read), a task changed since is refused with 409. The engine follows the new schedule at once.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /api/v1/tasks/{name} (the `PatchTask` operationId).
+	PatchTaskWithApplicationMergePatchPlusJSONBody(ctx context.Context, name string, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReplaceTaskWithBody Replace a task
 	//
@@ -1485,6 +1518,44 @@ func (c *Client) DeleteTask(ctx context.Context, name string, params *DeleteTask
 // Corresponds with GET /api/v1/tasks/{name} (the `GetTask` operationId).
 func (c *Client) GetTask(ctx context.Context, name string, params *GetTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetTaskRequest(c.Server, name, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTaskWithBody Change some fields of a task
+//
+// Applies a JSON merge patch (RFC 7396) to the task as replace-task would write it: fields given replace theirs, null resets a field to its default, objects (labels, config, retry) merge. With If-Match (the ETag as read), a task changed since is refused with 409. The engine follows the new schedule at once.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/tasks/{name} (the `PatchTask` operationId).
+func (c *Client) PatchTaskWithBody(ctx context.Context, name string, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTaskRequestWithBody(c.Server, name, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTaskWithApplicationMergePatchPlusJSONBody Change some fields of a task
+//
+// Applies a JSON merge patch (RFC 7396) to the task as replace-task would write it: fields given replace theirs, null resets a field to its default, objects (labels, config, retry) merge. With If-Match (the ETag as read), a task changed since is refused with 409. The engine follows the new schedule at once.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /api/v1/tasks/{name} (the `PatchTask` operationId).
+func (c *Client) PatchTaskWithApplicationMergePatchPlusJSONBody(ctx context.Context, name string, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTaskRequestWithApplicationMergePatchPlusJSONBody(c.Server, name, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2678,6 +2749,95 @@ func NewGetTaskRequest(server string, name string, params *GetTaskParams) (*http
 	return req, nil
 }
 
+// NewPatchTaskRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchTask builder with application/merge-patch+json body
+func NewPatchTaskRequestWithApplicationMergePatchPlusJSONBody(server string, name string, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchTaskRequestWithBody(server, name, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchTaskRequestWithBody constructs an http.Request for the PatchTask method, with any body, and a specified content type
+func NewPatchTaskRequestWithBody(server string, name string, params *PatchTaskParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/tasks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Namespace != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "namespace", *params.Namespace, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewReplaceTaskRequest calls the generic ReplaceTask builder with application/json body
 func NewReplaceTaskRequest(server string, name string, params *ReplaceTaskParams, body ReplaceTaskJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3444,6 +3604,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/tasks/{name} (the `GetTask` operationId).
 	GetTaskWithResponse(ctx context.Context, name string, params *GetTaskParams, reqEditors ...RequestEditorFn) (*GetTaskResponse, error)
+
+	// PatchTaskWithBodyWithResponse Change some fields of a task
+	//
+	// Applies a JSON merge patch (RFC 7396) to the task as replace-task would write it: fields given replace theirs, null resets a field to its default, objects (labels, config, retry) merge. With If-Match (the ETag as read), a task changed since is refused with 409. The engine follows the new schedule at once.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/tasks/{name} (the `PatchTask` operationId).
+	PatchTaskWithBodyWithResponse(ctx context.Context, name string, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error)
+
+	// PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a task
+	//
+	// Applies a JSON merge patch (RFC 7396) to the task as replace-task would write it: fields given replace theirs, null resets a field to its default, objects (labels, config, retry) merge. With If-Match (the ETag as read), a task changed since is refused with 409. The engine follows the new schedule at once.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/tasks/{name} (the `PatchTask` operationId).
+	PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, name string, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error)
 
 	// ReplaceTaskWithBodyWithResponse Replace a task
 	//
@@ -4533,6 +4711,89 @@ func (r GetTaskResponse) ContentType() string {
 	return ""
 }
 
+// PatchTaskResponse200Headers the declared response headers of an HTTP 200 response for PatchTask
+type PatchTaskResponse200Headers struct {
+	ETag *string
+}
+
+type PatchTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Task
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchTaskResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchTaskResponse) GetJSON200() *Task {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchTaskResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ReplaceTaskResponse200Headers the declared response headers of an HTTP 200 response for ReplaceTask
 type ReplaceTaskResponse200Headers struct {
 	ETag *string
@@ -5306,6 +5567,36 @@ func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, name stri
 		return nil, err
 	}
 	return ParseGetTaskResponse(rsp)
+}
+
+// PatchTaskWithBodyWithResponse Change some fields of a task
+//
+// Applies a JSON merge patch (RFC 7396) to the task as replace-task would write it: fields given replace theirs, null resets a field to its default, objects (labels, config, retry) merge. With If-Match (the ETag as read), a task changed since is refused with 409. The engine follows the new schedule at once.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/tasks/{name} (the `PatchTask` operationId).
+func (c *ClientWithResponses) PatchTaskWithBodyWithResponse(ctx context.Context, name string, params *PatchTaskParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error) {
+	rsp, err := c.PatchTaskWithBody(ctx, name, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTaskResponse(rsp)
+}
+
+// PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a task
+//
+// Applies a JSON merge patch (RFC 7396) to the task as replace-task would write it: fields given replace theirs, null resets a field to its default, objects (labels, config, retry) merge. With If-Match (the ETag as read), a task changed since is refused with 409. The engine follows the new schedule at once.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/tasks/{name} (the `PatchTask` operationId).
+func (c *ClientWithResponses) PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, name string, params *PatchTaskParams, body PatchTaskApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTaskResponse, error) {
+	rsp, err := c.PatchTaskWithApplicationMergePatchPlusJSONBody(ctx, name, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTaskResponse(rsp)
 }
 
 // ReplaceTaskWithBodyWithResponse Replace a task
@@ -6232,6 +6523,80 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers GetTaskResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchTaskResponse parses an HTTP response from a PatchTaskWithResponse call
+func ParsePatchTaskResponse(rsp *http.Response) (*PatchTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Task
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchTaskResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
