@@ -482,6 +482,12 @@ func TestNamespaces(t *testing.T) {
 		f.do(http.MethodDelete, "/namespaces/team-a", nil).want(t, http.StatusConflict)
 		f.do(http.MethodDelete, "/tasks/x?namespace=team-a", nil).want(t, http.StatusNoContent)
 		f.do(http.MethodDelete, "/namespaces/team-a", nil).want(t, http.StatusNoContent)
+		// force empties a namespace first.
+		f.do(http.MethodPost, "/namespaces", map[string]any{"name": "team-b"}).want(t, http.StatusCreated)
+		f.do(http.MethodPost, "/tasks?namespace=team-b", map[string]any{"name": "y", "executor": "http"}).want(t, http.StatusCreated)
+		f.do(http.MethodDelete, "/namespaces/team-b?force=true", nil).want(t, http.StatusNoContent)
+		f.do(http.MethodGet, "/namespaces/team-b", nil).want(t, http.StatusNotFound)
+		f.do(http.MethodDelete, "/namespaces/nowhere?force=true", nil).want(t, http.StatusNotFound)
 		f.do(http.MethodDelete, "/namespaces/default", nil).want(t, http.StatusConflict)
 		f.do(http.MethodGet, "/namespaces/team-a", nil).want(t, http.StatusNotFound)
 	})

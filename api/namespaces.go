@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/shiyu-coder/kronos/core"
+	"github.com/shiyu-coder/kronos/core/store"
 )
 
 // WasmSettingsBody bounds each plugin call of a namespace; zero fields keep
@@ -175,20 +177,61 @@ func (s *server) registerNamespaces(g huma.API) {
 
 	huma.Register(g, huma.Operation{
 		OperationID: "delete-namespace", Method: http.MethodDelete, Path: "/namespaces/{namespace}", Tags: []string{"Namespaces"},
-		Summary:       "Delete an empty namespace",
-		Description:   "Refused with 409 while the namespace holds tasks or plugins: delete them first.",
+		Summary: "Delete a namespace",
+		Description: "Deletes an empty namespace; one that holds tasks or plugins is refused with 409 unless force is set, " +
+			"which deletes its tasks (they fire no more), its plugins and its finished executions first.",
 		DefaultStatus: http.StatusNoContent,
 		Errors:        []int{http.StatusNotFound, http.StatusConflict},
 	}, func(ctx context.Context, in *struct {
-		Name string `path:"namespace" doc:"The namespace's name." example:"team-a"`
+		Name  string `path:"namespace" doc:"The namespace's name." example:"team-a"`
+		Force bool   `query:"force" doc:"Delete the namespace's tasks, plugins and finished executions too."`
 	},
 	) (*struct{}, error) {
 		if in.Name == core.DefaultNamespace {
 			return nil, huma.Error409Conflict("the default namespace cannot be deleted")
+		}
+		if in.Force {
+			if _, err := s.namespace(ctx, in.Name); err != nil {
+				return nil, err
+			}
+			if err := s.emptyNamespace(ctx, in.Name); err != nil {
+				return nil, problem(fmt.Sprintf("delete namespace %q", in.Name), err)
+			}
 		}
 		if err := s.cfg.Store.NamespaceDelete(ctx, in.Name); err != nil {
 			return nil, problem(fmt.Sprintf("delete namespace %q", in.Name), err)
 		}
 		return &struct{}{}, nil
 	})
+}
+
+// emptyNamespace deletes a namespace's tasks (telling the engine), plugins
+// and finished executions.
+func (s *server) emptyNamespace(ctx context.Context, namespace string) error {
+	for {
+		page, err := s.cfg.Store.TaskList(ctx, store.TaskListParams{Namespace: namespace, Limit: store.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		for _, t := range page.Tasks {
+			if err := s.cfg.Store.TaskDelete(ctx, store.TaskDeleteParams{Namespace: namespace, Name: t.Name}); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			s.cfg.Scheduler.Remove(t.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+	}
+	plugins, err := s.cfg.Store.PluginList(ctx, namespace)
+	if err != nil {
+		return err
+	}
+	for _, p := range plugins {
+		if err := s.cfg.Store.PluginDelete(ctx, namespace, p.Name); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	_, err = s.cfg.Store.ExecutionDeleteBefore(ctx, store.ExecutionDeleteBeforeParams{Namespace: namespace, Before: time.Now().Add(time.Hour)})
+	return err
 }

@@ -719,6 +719,12 @@ type FollowExecutionLogsParams struct {
 	After *int64 `form:"after,omitempty" json:"after,omitempty"`
 }
 
+// DeleteNamespaceParams defines parameters for DeleteNamespace.
+type DeleteNamespaceParams struct {
+	// Force Delete the namespace's tasks, plugins and finished executions too.
+	Force *bool `form:"force,omitempty" json:"force,omitempty"`
+}
+
 // ReplaceNamespaceParams defines parameters for ReplaceNamespace.
 type ReplaceNamespaceParams struct {
 	// IfMatch The namespace's ETag as read; the update is refused if it changed since.
@@ -1018,12 +1024,12 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/namespaces (the `CreateNamespace` operationId).
 	CreateNamespace(ctx context.Context, body CreateNamespaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteNamespace Delete an empty namespace
+	// DeleteNamespace Delete a namespace
 	//
-	// Refused with 409 while the namespace holds tasks or plugins: delete them first.
+	// Deletes an empty namespace; one that holds tasks or plugins is refused with 409 unless force is set, which deletes its tasks (they fire no more), its plugins and its finished executions first.
 	//
 	// Corresponds with DELETE /api/v1/namespaces/{namespace} (the `DeleteNamespace` operationId).
-	DeleteNamespace(ctx context.Context, namespace string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteNamespace(ctx context.Context, namespace string, params *DeleteNamespaceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetNamespace Get a namespace
 	//
@@ -1333,13 +1339,13 @@ func (c *Client) CreateNamespace(ctx context.Context, body CreateNamespaceJSONRe
 	return c.Client.Do(req)
 }
 
-// DeleteNamespace Delete an empty namespace
+// DeleteNamespace Delete a namespace
 //
-// Refused with 409 while the namespace holds tasks or plugins: delete them first.
+// Deletes an empty namespace; one that holds tasks or plugins is refused with 409 unless force is set, which deletes its tasks (they fire no more), its plugins and its finished executions first.
 //
 // Corresponds with DELETE /api/v1/namespaces/{namespace} (the `DeleteNamespace` operationId).
-func (c *Client) DeleteNamespace(ctx context.Context, namespace string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteNamespaceRequest(c.Server, namespace)
+func (c *Client) DeleteNamespace(ctx context.Context, namespace string, params *DeleteNamespaceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteNamespaceRequest(c.Server, namespace, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2189,7 +2195,7 @@ func NewCreateNamespaceRequestWithBody(server string, contentType string, body i
 }
 
 // NewDeleteNamespaceRequest constructs an http.Request for the DeleteNamespace method
-func NewDeleteNamespaceRequest(server string, namespace string) (*http.Request, error) {
+func NewDeleteNamespaceRequest(server string, namespace string, params *DeleteNamespaceParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2212,6 +2218,33 @@ func NewDeleteNamespaceRequest(server string, namespace string) (*http.Request, 
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Force != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "force", *params.Force, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
@@ -3506,14 +3539,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/namespaces (the `CreateNamespace` operationId).
 	CreateNamespaceWithResponse(ctx context.Context, body CreateNamespaceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateNamespaceResponse, error)
 
-	// DeleteNamespaceWithResponse Delete an empty namespace
+	// DeleteNamespaceWithResponse Delete a namespace
 	//
-	// Refused with 409 while the namespace holds tasks or plugins: delete them first.
+	// Deletes an empty namespace; one that holds tasks or plugins is refused with 409 unless force is set, which deletes its tasks (they fire no more), its plugins and its finished executions first.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/namespaces/{namespace} (the `DeleteNamespace` operationId).
-	DeleteNamespaceWithResponse(ctx context.Context, namespace string, reqEditors ...RequestEditorFn) (*DeleteNamespaceResponse, error)
+	DeleteNamespaceWithResponse(ctx context.Context, namespace string, params *DeleteNamespaceParams, reqEditors ...RequestEditorFn) (*DeleteNamespaceResponse, error)
 
 	// GetNamespaceWithResponse Get a namespace
 	//
@@ -5404,15 +5437,15 @@ func (c *ClientWithResponses) CreateNamespaceWithResponse(ctx context.Context, b
 	return ParseCreateNamespaceResponse(rsp)
 }
 
-// DeleteNamespaceWithResponse Delete an empty namespace
+// DeleteNamespaceWithResponse Delete a namespace
 //
-// Refused with 409 while the namespace holds tasks or plugins: delete them first.
+// Deletes an empty namespace; one that holds tasks or plugins is refused with 409 unless force is set, which deletes its tasks (they fire no more), its plugins and its finished executions first.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v1/namespaces/{namespace} (the `DeleteNamespace` operationId).
-func (c *ClientWithResponses) DeleteNamespaceWithResponse(ctx context.Context, namespace string, reqEditors ...RequestEditorFn) (*DeleteNamespaceResponse, error) {
-	rsp, err := c.DeleteNamespace(ctx, namespace, reqEditors...)
+func (c *ClientWithResponses) DeleteNamespaceWithResponse(ctx context.Context, namespace string, params *DeleteNamespaceParams, reqEditors ...RequestEditorFn) (*DeleteNamespaceResponse, error) {
+	rsp, err := c.DeleteNamespace(ctx, namespace, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
