@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,10 +28,7 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	fmt.Fprintf(stderr, "kronos: %v\n", err)
-	if ue := (*usageError)(nil); errors.As(err, &ue) {
-		return 2
-	}
-	return 1
+	return exitCode(err) // a usage error is 2, an API problem 3/4/5 (see cli.go), anything else 1
 }
 
 // usageError is a mistake in the command line, environment or config file

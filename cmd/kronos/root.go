@@ -12,9 +12,11 @@ func newRootCmd() *cobra.Command {
 		Short: "Kronos is a distributed task scheduler whose executors are sandboxed WebAssembly plugins",
 		Long: `Kronos is a distributed task scheduler whose executors are sandboxed WebAssembly plugins.
 
-Run a node with "kronos server". This release serves the store, the data dir
-lock and the health endpoints; the scheduler, the REST API, the web UI and the
-CLI client arrive in later releases.`,
+Run a node with "kronos server": it fires the tasks in its store and serves
+the REST API under /api/v1. "kronos tasks", "kronos executions" and
+"kronos namespaces" are clients of that API (see their --help for the server,
+namespace and output settings and the exit codes); cluster mode and the web
+UI arrive in later releases.`,
 		Version: version,
 		// main prints errors once, with the exit code that fits them.
 		SilenceErrors: true,
@@ -25,6 +27,7 @@ CLI client arrive in later releases.`,
 		return &usageError{err: fmtUsage(cmd, err)}
 	})
 	root.AddCommand(newServerCmd(), newVersionCmd(), newBenchCmd(), newOpenAPICmd())
+	root.AddCommand(newTasksCmd(), newExecutionsCmd(), newNamespacesCmd())
 	return root
 }
 
