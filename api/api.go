@@ -70,6 +70,9 @@ type Config struct {
 	Scheduler Scheduler
 	// Validator checks executor configs; nil skips the check.
 	Validator ConfigValidator
+	// Plugins installs uploaded plugins and names the built-in ones; nil
+	// refuses uploads and lists stored plugins only.
+	Plugins PluginInstaller
 	// Node describes this node for get-node.
 	Node NodeInfo
 	// Logger defaults to slog.Default().
@@ -99,6 +102,9 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 	hc.OpenAPIPath = "/openapi"
 	hc.DocsPath = "/docs"
 	hc.SchemasPath = "/schemas"
+	// No "$schema" field or Link header in responses: they would name the
+	// document's server (localhost:8080) whatever node answers.
+	hc.CreateHooks = nil
 	hc.Tags = []*huma.Tag{
 		{Name: "Namespaces", Description: "Tenants: every task, execution and plugin belongs to one."},
 		{Name: "Tasks", Description: "What runs when: a schedule, an executor and its config."},
@@ -122,6 +128,7 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 	s.registerFollow(g)
 	s.registerSchedules(g)
 	s.registerNode(g)
+	s.registerPlugins(g)
 	return a
 }
 

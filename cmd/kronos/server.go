@@ -236,7 +236,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		return st.Ping(ctx)
 	})
 	api.New(mux, api.Config{
-		Store: st, Scheduler: eng, Validator: ex,
+		Store: st, Scheduler: eng, Validator: ex, Plugins: ex,
 		Node:   api.NodeInfo{ID: nodeID, Version: version, StartedAt: owner.Started, Store: st.Driver(), Mode: mode(cfg)},
 		Logger: log.With("component", "api"),
 	})

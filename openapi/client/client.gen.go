@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for ExecutionStatus.
@@ -272,11 +273,6 @@ type ErrorEvent struct {
 
 // ErrorModel defines model for ErrorModel.
 type ErrorModel struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/ErrorModel.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// Detail A human-readable explanation specific to this occurrence of the problem.
 	//
 	// Example: Property foo is required but is missing.
@@ -308,10 +304,6 @@ type ErrorModel struct {
 
 // Execution defines model for Execution.
 type Execution struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/Execution.json
-	Schema     *string    `json:"$schema,omitempty"`
 	Attempt    int64      `json:"attempt"`
 	DurationMs *int64     `json:"duration_ms,omitempty"`
 	Error      *string    `json:"error,omitempty"`
@@ -346,10 +338,6 @@ type ExecutionTrigger string
 
 // ExecutionList defines model for ExecutionList.
 type ExecutionList struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/ExecutionList.json
-	Schema     *string      `json:"$schema,omitempty"`
 	Executions *[]Execution `json:"executions"`
 
 	// NextCursor Fetches the next page; absent on the last.
@@ -376,19 +364,11 @@ type LogLine struct {
 
 // LogPage defines model for LogPage.
 type LogPage struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/LogPage.json
-	Schema *string    `json:"$schema,omitempty"`
-	Lines  *[]LogLine `json:"lines"`
+	Lines *[]LogLine `json:"lines"`
 }
 
 // Namespace defines model for Namespace.
 type Namespace struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/Namespace.json
-	Schema      *string               `json:"$schema,omitempty"`
 	CreatedAt   time.Time             `json:"created_at"`
 	Description *string               `json:"description,omitempty"`
 	Name        string                `json:"name"`
@@ -399,10 +379,6 @@ type Namespace struct {
 
 // NamespaceInput defines model for NamespaceInput.
 type NamespaceInput struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/NamespaceInput.json
-	Schema      *string `json:"$schema,omitempty"`
 	Description *string `json:"description,omitempty"`
 
 	// Name Lower-case letters, digits, '_' and '-'. Required to create; on replace, the path names the namespace.
@@ -414,10 +390,6 @@ type NamespaceInput struct {
 
 // NamespaceList defines model for NamespaceList.
 type NamespaceList struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/NamespaceList.json
-	Schema     *string      `json:"$schema,omitempty"`
 	Namespaces *[]Namespace `json:"namespaces"`
 }
 
@@ -436,11 +408,6 @@ type NetworkSettings struct {
 
 // Node defines model for Node.
 type Node struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/Node.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// ExecutionsClaimed Executions claimed ahead (or retries in backoff) waiting for their time.
 	ExecutionsClaimed int64 `json:"executions_claimed"`
 
@@ -474,13 +441,56 @@ type NodeMode string
 // NodeStore The store's driver.
 type NodeStore string
 
+// Plugin defines model for Plugin.
+type Plugin struct {
+	// Builtin True for a built-in executor, which cannot be replaced or deleted.
+	Builtin *bool `json:"builtin,omitempty"`
+
+	// ConfigSchema JSON Schema of the task config the plugin accepts, from its describe export; task configs are checked against it. Returned by get-plugin and upload-plugin, not by list-plugins.
+	ConfigSchema interface{} `json:"config_schema,omitempty"`
+
+	// CreatedAt When it was first uploaded.
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+
+	// Description What the plugin does, as its describe export reports it.
+	Description *string `json:"description,omitempty"`
+
+	// Name The executor name tasks give in executor.
+	//
+	// Example: reporter
+	Name string `json:"name"`
+
+	// Namespace The namespace it was uploaded to; empty for a built-in, which every namespace has.
+	Namespace *string `json:"namespace,omitempty"`
+
+	// Sha256 Lower-case hex SHA-256 of the module.
+	//
+	// Example: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	Sha256 *string `json:"sha256,omitempty"`
+
+	// Size The module's length in bytes.
+	Size *int64 `json:"size,omitempty"`
+
+	// UpdatedAt When it was last replaced.
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+
+	// Uploader Who uploaded it.
+	Uploader *string `json:"uploader,omitempty"`
+
+	// Version The plugin's own version, as its describe export reports it.
+	//
+	// Example: 1.2.0
+	Version *string `json:"version,omitempty"`
+}
+
+// PluginList defines model for PluginList.
+type PluginList struct {
+	// Plugins Ordered by name, built-in ones included.
+	Plugins *[]Plugin `json:"plugins"`
+}
+
 // Preview defines model for Preview.
 type Preview struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/Preview.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// Next The instants, in the schedule's time zone.
 	Next     *[]time.Time `json:"next"`
 	Timezone *string      `json:"timezone,omitempty"`
@@ -516,10 +526,6 @@ type RetryBody struct {
 
 // Task defines model for Task.
 type Task struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/Task.json
-	Schema       *string     `json:"$schema,omitempty"`
 	CatchUpLimit int64       `json:"catch_up_limit"`
 	Concurrency  string      `json:"concurrency"`
 	Config       interface{} `json:"config"`
@@ -550,11 +556,6 @@ type Task struct {
 
 // TaskInput defines model for TaskInput.
 type TaskInput struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/TaskInput.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// CatchUpLimit Most missed instants catch_up runs late.
 	CatchUpLimit *int64 `json:"catch_up_limit,omitempty"`
 
@@ -625,11 +626,6 @@ type TaskInputMisfire string
 
 // TaskList defines model for TaskList.
 type TaskList struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/TaskList.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// NextCursor Fetches the next page; absent on the last.
 	NextCursor *string `json:"next_cursor,omitempty"`
 	Tasks      *[]Task `json:"tasks"`
@@ -637,11 +633,6 @@ type TaskList struct {
 
 // TriggerInput defines model for TriggerInput.
 type TriggerInput struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Example: http://localhost:8080/schemas/TriggerInput.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// Config Replaces the task's config for this run only.
 	Config interface{} `json:"config,omitempty"`
 }
@@ -729,6 +720,39 @@ type DeleteNamespaceParams struct {
 type ReplaceNamespaceParams struct {
 	// IfMatch The namespace's ETag as read; the update is refused if it changed since.
 	IfMatch *string `json:"If-Match,omitempty"`
+}
+
+// ListPluginsParams defines parameters for ListPlugins.
+type ListPluginsParams struct {
+	// Namespace The namespace the request acts in.
+	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
+}
+
+// DeletePluginParams defines parameters for DeletePlugin.
+type DeletePluginParams struct {
+	// Namespace The namespace the request acts in.
+	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
+}
+
+// GetPluginParams defines parameters for GetPlugin.
+type GetPluginParams struct {
+	// Namespace The namespace the request acts in.
+	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
+}
+
+// UploadPluginMultipartBody defines parameters for UploadPlugin.
+type UploadPluginMultipartBody struct {
+	// File The .wasm module.
+	File openapi_types.File `json:"file"`
+}
+
+// UploadPluginParams defines parameters for UploadPlugin.
+type UploadPluginParams struct {
+	// Namespace The namespace the request acts in.
+	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
+
+	// Function The export the module must have: execute (the default) for a Kronos plugin; a plain Extism plugin names its own.
+	Function *string `form:"function,omitempty" json:"function,omitempty"`
 }
 
 // PreviewScheduleParams defines parameters for PreviewSchedule.
@@ -877,6 +901,9 @@ type CreateNamespaceJSONRequestBody = NamespaceInput
 
 // ReplaceNamespaceJSONRequestBody defines body for ReplaceNamespace for application/json ContentType.
 type ReplaceNamespaceJSONRequestBody = NamespaceInput
+
+// UploadPluginMultipartRequestBody defines body for UploadPlugin for multipart/form-data ContentType.
+type UploadPluginMultipartRequestBody UploadPluginMultipartBody
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
 type CreateTaskJSONRequestBody = TaskInput
@@ -1062,6 +1089,36 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/node (the `GetNode` operationId).
 	GetNode(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPlugins List plugins
+	//
+	// Lists the executors tasks of the namespace can name, by name: the plugins uploaded to it and the built-in ones (builtin is true). Config schemas are left out; get-plugin returns a plugin's.
+	//
+	// Corresponds with GET /api/v1/plugins (the `ListPlugins` operationId).
+	ListPlugins(ctx context.Context, params *ListPluginsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePlugin Delete a plugin
+	//
+	// Deletes an uploaded plugin. While tasks of the namespace name it as their executor it is refused with 409, naming them: delete them or change their executor first. Built-in executors cannot be deleted (409).
+	//
+	// Corresponds with DELETE /api/v1/plugins/{name} (the `DeletePlugin` operationId).
+	DeletePlugin(ctx context.Context, name string, params *DeletePluginParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPlugin Get a plugin
+	//
+	// Returns the plugin with its version, digest and the config schema its describe export reports. A built-in name returns {name, builtin: true}.
+	//
+	// Corresponds with GET /api/v1/plugins/{name} (the `GetPlugin` operationId).
+	GetPlugin(ctx context.Context, name string, params *GetPluginParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadPluginWithBody Upload or replace a plugin
+	//
+	// Uploads a WebAssembly module as the executor `name` of the namespace, replacing any plugin of that name (its created_at stays). Send the module as the raw body (application/wasm or application/octet-stream; any other non-multipart type is taken as raw bytes too) or as the `file` part of multipart/form-data. The module is checked before anything is stored: it must be a core WebAssembly module of at most 32 MiB that compiles, exports `execute` (or the `function` given) and imports only from WASI preview 1, extism:host/env and kronos:host/v1; its optional `describe` export supplies its version, description and config schema. A refused module is a 422 whose detail names the problem and the fix; a module over the limit is a 413. Answers 201 when the plugin is new, 200 when it replaced one.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/plugins/{name} (the `UploadPlugin` operationId).
+	UploadPluginWithBody(ctx context.Context, name string, params *UploadPluginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PreviewSchedule Check a schedule and preview its next fire times
 	//
@@ -1418,6 +1475,76 @@ func (c *Client) ReplaceNamespace(ctx context.Context, namespace string, params 
 // Corresponds with GET /api/v1/node (the `GetNode` operationId).
 func (c *Client) GetNode(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetNodeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPlugins List plugins
+//
+// Lists the executors tasks of the namespace can name, by name: the plugins uploaded to it and the built-in ones (builtin is true). Config schemas are left out; get-plugin returns a plugin's.
+//
+// Corresponds with GET /api/v1/plugins (the `ListPlugins` operationId).
+func (c *Client) ListPlugins(ctx context.Context, params *ListPluginsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPluginsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePlugin Delete a plugin
+//
+// Deletes an uploaded plugin. While tasks of the namespace name it as their executor it is refused with 409, naming them: delete them or change their executor first. Built-in executors cannot be deleted (409).
+//
+// Corresponds with DELETE /api/v1/plugins/{name} (the `DeletePlugin` operationId).
+func (c *Client) DeletePlugin(ctx context.Context, name string, params *DeletePluginParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePluginRequest(c.Server, name, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPlugin Get a plugin
+//
+// Returns the plugin with its version, digest and the config schema its describe export reports. A built-in name returns {name, builtin: true}.
+//
+// Corresponds with GET /api/v1/plugins/{name} (the `GetPlugin` operationId).
+func (c *Client) GetPlugin(ctx context.Context, name string, params *GetPluginParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPluginRequest(c.Server, name, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadPluginWithBody Upload or replace a plugin
+//
+// Uploads a WebAssembly module as the executor `name` of the namespace, replacing any plugin of that name (its created_at stays). Send the module as the raw body (application/wasm or application/octet-stream; any other non-multipart type is taken as raw bytes too) or as the `file` part of multipart/form-data. The module is checked before anything is stored: it must be a core WebAssembly module of at most 32 MiB that compiles, exports `execute` (or the `function` given) and imports only from WASI preview 1, extism:host/env and kronos:host/v1; its optional `describe` export supplies its version, description and config schema. A refused module is a 422 whose detail names the problem and the fix; a module over the limit is a 413. Answers 201 when the plugin is new, 200 when it replaced one.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/plugins/{name} (the `UploadPlugin` operationId).
+func (c *Client) UploadPluginWithBody(ctx context.Context, name string, params *UploadPluginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadPluginRequestWithBody(c.Server, name, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2374,6 +2501,257 @@ func NewGetNodeRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListPluginsRequest constructs an http.Request for the ListPlugins method
+func NewListPluginsRequest(server string, params *ListPluginsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plugins")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Namespace != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "namespace", *params.Namespace, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeletePluginRequest constructs an http.Request for the DeletePlugin method
+func NewDeletePluginRequest(server string, name string, params *DeletePluginParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plugins/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Namespace != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "namespace", *params.Namespace, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPluginRequest constructs an http.Request for the GetPlugin method
+func NewGetPluginRequest(server string, name string, params *GetPluginParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plugins/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Namespace != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "namespace", *params.Namespace, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUploadPluginRequestWithBody constructs an http.Request for the UploadPlugin method, with any body, and a specified content type
+func NewUploadPluginRequestWithBody(server string, name string, params *UploadPluginParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plugins/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Namespace != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "namespace", *params.Namespace, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Function != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "function", *params.Function, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -3584,6 +3962,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/node (the `GetNode` operationId).
 	GetNodeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetNodeResponse, error)
 
+	// ListPluginsWithResponse List plugins
+	//
+	// Lists the executors tasks of the namespace can name, by name: the plugins uploaded to it and the built-in ones (builtin is true). Config schemas are left out; get-plugin returns a plugin's.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/plugins (the `ListPlugins` operationId).
+	ListPluginsWithResponse(ctx context.Context, params *ListPluginsParams, reqEditors ...RequestEditorFn) (*ListPluginsResponse, error)
+
+	// DeletePluginWithResponse Delete a plugin
+	//
+	// Deletes an uploaded plugin. While tasks of the namespace name it as their executor it is refused with 409, naming them: delete them or change their executor first. Built-in executors cannot be deleted (409).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/plugins/{name} (the `DeletePlugin` operationId).
+	DeletePluginWithResponse(ctx context.Context, name string, params *DeletePluginParams, reqEditors ...RequestEditorFn) (*DeletePluginResponse, error)
+
+	// GetPluginWithResponse Get a plugin
+	//
+	// Returns the plugin with its version, digest and the config schema its describe export reports. A built-in name returns {name, builtin: true}.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/plugins/{name} (the `GetPlugin` operationId).
+	GetPluginWithResponse(ctx context.Context, name string, params *GetPluginParams, reqEditors ...RequestEditorFn) (*GetPluginResponse, error)
+
+	// UploadPluginWithBodyWithResponse Upload or replace a plugin
+	//
+	// Uploads a WebAssembly module as the executor `name` of the namespace, replacing any plugin of that name (its created_at stays). Send the module as the raw body (application/wasm or application/octet-stream; any other non-multipart type is taken as raw bytes too) or as the `file` part of multipart/form-data. The module is checked before anything is stored: it must be a core WebAssembly module of at most 32 MiB that compiles, exports `execute` (or the `function` given) and imports only from WASI preview 1, extism:host/env and kronos:host/v1; its optional `describe` export supplies its version, description and config schema. A refused module is a 422 whose detail names the problem and the fix; a module over the limit is a 413. Answers 201 when the plugin is new, 200 when it replaced one.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/plugins/{name} (the `UploadPlugin` operationId).
+	UploadPluginWithBodyWithResponse(ctx context.Context, name string, params *UploadPluginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadPluginResponse, error)
+
 	// PreviewScheduleWithResponse Check a schedule and preview its next fire times
 	//
 	// Checks a schedule expression in a time zone, as a task would have it, and returns its next instants; a bad expression is a 422 that says what is wrong.
@@ -4414,6 +4828,261 @@ func (r GetNodeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetNodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPluginsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PluginList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPluginsResponse) GetJSON200() *PluginList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListPluginsResponse) GetApplicationproblemJSONDefault() *ErrorModel {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPluginsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPluginsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPluginsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPluginsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeletePluginResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeletePluginResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeletePluginResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeletePluginResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeletePluginResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePluginResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePluginResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePluginResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePluginResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPluginResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Plugin
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPluginResponse) GetJSON200() *Plugin {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPluginResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetPluginResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPluginResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPluginResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPluginResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPluginResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPluginResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UploadPluginResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Plugin
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Plugin
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadPluginResponse) GetJSON200() *Plugin {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r UploadPluginResponse) GetJSON201() *Plugin {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadPluginResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UploadPluginResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadPluginResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UploadPluginResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UploadPluginResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadPluginResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadPluginResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadPluginResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadPluginResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5512,6 +6181,66 @@ func (c *ClientWithResponses) GetNodeWithResponse(ctx context.Context, reqEditor
 	return ParseGetNodeResponse(rsp)
 }
 
+// ListPluginsWithResponse List plugins
+//
+// Lists the executors tasks of the namespace can name, by name: the plugins uploaded to it and the built-in ones (builtin is true). Config schemas are left out; get-plugin returns a plugin's.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/plugins (the `ListPlugins` operationId).
+func (c *ClientWithResponses) ListPluginsWithResponse(ctx context.Context, params *ListPluginsParams, reqEditors ...RequestEditorFn) (*ListPluginsResponse, error) {
+	rsp, err := c.ListPlugins(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPluginsResponse(rsp)
+}
+
+// DeletePluginWithResponse Delete a plugin
+//
+// Deletes an uploaded plugin. While tasks of the namespace name it as their executor it is refused with 409, naming them: delete them or change their executor first. Built-in executors cannot be deleted (409).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/plugins/{name} (the `DeletePlugin` operationId).
+func (c *ClientWithResponses) DeletePluginWithResponse(ctx context.Context, name string, params *DeletePluginParams, reqEditors ...RequestEditorFn) (*DeletePluginResponse, error) {
+	rsp, err := c.DeletePlugin(ctx, name, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePluginResponse(rsp)
+}
+
+// GetPluginWithResponse Get a plugin
+//
+// Returns the plugin with its version, digest and the config schema its describe export reports. A built-in name returns {name, builtin: true}.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/plugins/{name} (the `GetPlugin` operationId).
+func (c *ClientWithResponses) GetPluginWithResponse(ctx context.Context, name string, params *GetPluginParams, reqEditors ...RequestEditorFn) (*GetPluginResponse, error) {
+	rsp, err := c.GetPlugin(ctx, name, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPluginResponse(rsp)
+}
+
+// UploadPluginWithBodyWithResponse Upload or replace a plugin
+//
+// Uploads a WebAssembly module as the executor `name` of the namespace, replacing any plugin of that name (its created_at stays). Send the module as the raw body (application/wasm or application/octet-stream; any other non-multipart type is taken as raw bytes too) or as the `file` part of multipart/form-data. The module is checked before anything is stored: it must be a core WebAssembly module of at most 32 MiB that compiles, exports `execute` (or the `function` given) and imports only from WASI preview 1, extism:host/env and kronos:host/v1; its optional `describe` export supplies its version, description and config schema. A refused module is a 422 whose detail names the problem and the fix; a module over the limit is a 413. Answers 201 when the plugin is new, 200 when it replaced one.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/plugins/{name} (the `UploadPlugin` operationId).
+func (c *ClientWithResponses) UploadPluginWithBodyWithResponse(ctx context.Context, name string, params *UploadPluginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadPluginResponse, error) {
+	rsp, err := c.UploadPluginWithBody(ctx, name, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadPluginResponse(rsp)
+}
+
 // PreviewScheduleWithResponse Check a schedule and preview its next fire times
 //
 // Checks a schedule expression in a time zone, as a task would have it, and returns its next instants; a bad expression is a 422 that says what is wrong.
@@ -6299,6 +7028,204 @@ func ParseGetNodeResponse(rsp *http.Response) (*GetNodeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListPluginsResponse parses an HTTP response from a ListPluginsWithResponse call
+func ParseListPluginsResponse(rsp *http.Response) (*ListPluginsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPluginsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PluginList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeletePluginResponse parses an HTTP response from a DeletePluginWithResponse call
+func ParseDeletePluginResponse(rsp *http.Response) (*DeletePluginResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePluginResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPluginResponse parses an HTTP response from a GetPluginWithResponse call
+func ParseGetPluginResponse(rsp *http.Response) (*GetPluginResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPluginResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Plugin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUploadPluginResponse parses an HTTP response from a UploadPluginWithResponse call
+func ParseUploadPluginResponse(rsp *http.Response) (*UploadPluginResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadPluginResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Plugin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Plugin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
 
 	}
 
