@@ -356,3 +356,36 @@ func decodeJSON(t *testing.T, s string, v any) {
 		t.Fatalf("decode %q: %v", s, err)
 	}
 }
+
+func TestCLIPlugins(t *testing.T) {
+	t.Parallel()
+	dataDir, _ := newDataDir(t)
+	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json")
+	base := srv.waitURL(t)
+	waitHealthy(t, base, srv)
+	s := "--server=" + base
+	// The built-in HTTP plugin is a plugin like any other: upload it
+	// under another name.
+	wasm := filepath.Join("..", "..", "plugins", "dist", "http.wasm")
+	if out := cli(t, "plugins", "upload", wasm, "--name", "myhttp", s); !strings.Contains(out, "myhttp") {
+		t.Fatalf("upload printed %q", out)
+	}
+	if out := cli(t, "plugins", "list", s); !strings.Contains(out, "myhttp") || !strings.Contains(out, "http") {
+		t.Fatalf("list printed %q", out)
+	}
+	if out := cli(t, "plugins", "get", "myhttp", "-o", "json", s); !strings.Contains(out, `"config_schema"`) {
+		t.Fatalf("get printed %q", out)
+	}
+	garbage := filepath.Join(t.TempDir(), "garbage.wasm")
+	writeFile(t, garbage, "not a module")
+	if r := runCLI(t, "", "plugins", "upload", garbage, s); r.code != exitInvalid {
+		t.Fatalf("garbage upload: exit %d, stderr %s", r.code, r.stderr)
+	}
+	if r := runCLI(t, "", "plugins", "upload", filepath.Join(t.TempDir(), "missing.wasm"), s); r.code != exitUsage {
+		t.Fatalf("missing file: exit %d", r.code)
+	}
+	cli(t, "plugins", "delete", "myhttp", s)
+	if r := runCLI(t, "", "plugins", "delete", "myhttp", s); r.code != exitNotFound {
+		t.Fatalf("second delete: exit %d, stderr %s", r.code, r.stderr)
+	}
+}
