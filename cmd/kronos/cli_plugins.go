@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -137,7 +138,7 @@ func pluginTable(w io.Writer, ps []client.Plugin) {
 		}
 		size := "-"
 		if p.Size != nil {
-			size = fmt.Sprint(*p.Size)
+			size = strconv.FormatInt(*p.Size, 10)
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\n", p.Name, orDash(deref(p.Version)), size, orDash(sha), deref(p.Builtin))
 	}
