@@ -362,6 +362,8 @@ func TestTaskListFiltersAndPages(t *testing.T) {
 			"?q=backup":             {"a-backup"},
 			"?executor=script":      {"c-cleanup"},
 			"?paused=false":         {"a-backup", "b-report"},
+			"?status=paused":        {"c-cleanup"},
+			"?status=active":        {"a-backup", "b-report"},
 		} {
 			if got := names(query); !slices.Equal(got, want) {
 				t.Errorf("%s: %v, want %v", query, got, want)

@@ -90,6 +90,7 @@ func (s *server) registerTasks(g huma.API) {
 		Q        string `query:"q" doc:"Keeps tasks whose name or description contains this text (ASCII case ignored)."`
 		Executor string `query:"executor" doc:"Keeps tasks of this executor."`
 		Paused   string `query:"paused" enum:"true,false," doc:"Keeps only paused (true) or active (false) tasks."`
+		Status   string `query:"status" enum:"active,paused," doc:"Keeps only active or paused tasks (the same filter as paused)."`
 		Cursor   string `query:"cursor" doc:"Continues from next_cursor of the previous page."`
 		Limit    int    `query:"limit" minimum:"0" maximum:"1000" doc:"Page size; 50 when 0."`
 	},
@@ -99,7 +100,14 @@ func (s *server) registerTasks(g huma.API) {
 			return nil, huma.Error422UnprocessableEntity("list tasks: invalid selector", &huma.ErrorDetail{Location: "query.selector", Message: err.Error(), Value: in.Selector})
 		}
 		p := store.TaskListParams{Namespace: in.Namespace, Selector: sel, Text: in.Q, Executor: in.Executor, Cursor: in.Cursor, Limit: in.Limit}
-		if in.Paused != "" {
+		switch {
+		case in.Status != "" && in.Paused != "" && (in.Status == "paused") != (in.Paused == "true"):
+			return nil, huma.Error422UnprocessableEntity("list tasks: status and paused disagree",
+				&huma.ErrorDetail{Location: "query.status", Message: "names the opposite of paused: give one of them", Value: in.Status})
+		case in.Status != "":
+			b := in.Status == "paused"
+			p.Paused = &b
+		case in.Paused != "":
 			b := in.Paused == "true"
 			p.Paused = &b
 		}

@@ -8,14 +8,27 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shiyu-coder/kronos/core/store/mysql/mysqltest"
 	"github.com/shiyu-coder/kronos/openapi/client"
 )
 
-// The binary's API driven through the generated Go client: the seed's
-// task (its executor aimed at a local sink), a trigger, the execution read
-// back until it succeeds, its log lines, and the node.
+// The binary's API driven through the generated Go client, on the embedded
+// store and on MySQL: the seed's task (its executor aimed at a local sink),
+// a trigger, the execution read back until it succeeds, its log lines, and
+// the node.
 func TestServerAPIThroughTheGeneratedClient(t *testing.T) {
 	t.Parallel()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		serverAPIThroughTheGeneratedClient(t, "sqlite")
+	})
+	t.Run("mysql", func(t *testing.T) {
+		t.Parallel()
+		serverAPIThroughTheGeneratedClient(t, "mysql", "--store", mysqltest.DatabaseURL(t))
+	})
+}
+
+func serverAPIThroughTheGeneratedClient(t *testing.T, driver string, extra ...string) {
 	var mu sync.Mutex
 	var keys []string
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -26,7 +39,7 @@ func TestServerAPIThroughTheGeneratedClient(t *testing.T) {
 	}))
 	t.Cleanup(sink.Close)
 	dataDir, _ := newDataDir(t)
-	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks")
+	srv := startServer(t, append([]string{"server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks"}, extra...)...)
 	base := srv.waitURL(t)
 	waitHealthy(t, base, srv)
 	c, err := client.NewClientWithResponses(base)
@@ -83,7 +96,7 @@ func TestServerAPIThroughTheGeneratedClient(t *testing.T) {
 		t.Fatalf("logs: %v %s", err, logs.Body)
 	}
 	node, err := c.GetNodeWithResponse(ctx)
-	if err != nil || node.JSON200 == nil || node.JSON200.Store != client.NodeStoreSqlite || node.JSON200.PartitionsHeld != 256 {
+	if err != nil || node.JSON200 == nil || string(node.JSON200.Store) != driver || node.JSON200.PartitionsHeld != 256 {
 		t.Fatalf("node: %v %s", err, node.Body)
 	}
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {

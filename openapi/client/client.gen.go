@@ -210,6 +210,27 @@ func (e ListTasksParamsPaused) Valid() bool {
 	}
 }
 
+// Defines values for ListTasksParamsStatus.
+const (
+	ListTasksParamsStatusActive ListTasksParamsStatus = "active"
+	ListTasksParamsStatusEmpty  ListTasksParamsStatus = ""
+	ListTasksParamsStatusPaused ListTasksParamsStatus = "paused"
+)
+
+// Valid indicates whether the value is a known member of the ListTasksParamsStatus enum.
+func (e ListTasksParamsStatus) Valid() bool {
+	switch e {
+	case ListTasksParamsStatusActive:
+		return true
+	case ListTasksParamsStatusEmpty:
+		return true
+	case ListTasksParamsStatusPaused:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListTaskExecutionsParamsStatus.
 const (
 	ListTaskExecutionsParamsStatusCanceled    ListTaskExecutionsParamsStatus = "canceled"
@@ -784,6 +805,9 @@ type ListTasksParams struct {
 	// Paused Keeps only paused (true) or active (false) tasks.
 	Paused *ListTasksParamsPaused `form:"paused,omitempty" json:"paused,omitempty"`
 
+	// Status Keeps only active or paused tasks (the same filter as paused).
+	Status *ListTasksParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
 	// Cursor Continues from next_cursor of the previous page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
@@ -793,6 +817,9 @@ type ListTasksParams struct {
 
 // ListTasksParamsPaused defines parameters for ListTasks.
 type ListTasksParamsPaused string
+
+// ListTasksParamsStatus defines parameters for ListTasks.
+type ListTasksParamsStatus string
 
 // CreateTaskParams defines parameters for CreateTask.
 type CreateTaskParams struct {
@@ -2909,6 +2936,18 @@ func NewListTasksRequest(server string, params *ListTasksParams) (*http.Request,
 		if params.Paused != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "paused", *params.Paused, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
