@@ -95,6 +95,29 @@ func serverAPIThroughTheGeneratedClient(t *testing.T, driver string, extra ...st
 	if err != nil || logs.JSON200 == nil || logs.JSON200.Lines == nil || len(*logs.JSON200.Lines) == 0 {
 		t.Fatalf("logs: %v %s", err, logs.Body)
 	}
+	// The operations the CLI does not use: patch-task (with a stale and a
+	// current version), preview-schedule, replace-namespace.
+	stale := `"9"`
+	conflict, err := c.PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse(ctx, name, &client.PatchTaskParams{IfMatch: &stale},
+		client.PatchTaskApplicationMergePatchPlusJSONRequestBody{"paused": true})
+	if err != nil || conflict.ApplicationproblemJSON409 == nil {
+		t.Fatalf("patch with a stale version: %v %d %s", err, conflict.StatusCode(), conflict.Body)
+	}
+	patched, err := c.PatchTaskWithApplicationMergePatchPlusJSONBodyWithResponse(ctx, name, nil,
+		client.PatchTaskApplicationMergePatchPlusJSONRequestBody{"cron": "30 1 * * *", "labels": map[string]string{"team": "ops"}})
+	if err != nil || patched.JSON200 == nil || patched.JSON200.Schedule != "30 1 * * *" || patched.JSON200.Version != 2 {
+		t.Fatalf("patch: %v %d %s", err, patched.StatusCode(), patched.Body)
+	}
+	tz, count := "Asia/Shanghai", int64(3)
+	preview, err := c.PreviewScheduleWithResponse(ctx, &client.PreviewScheduleParams{Expr: "0 9 * * 1-5", Timezone: &tz, Count: &count})
+	if err != nil || preview.JSON200 == nil || preview.JSON200.Next == nil || len(*preview.JSON200.Next) != 3 {
+		t.Fatalf("preview: %v %d %s", err, preview.StatusCode(), preview.Body)
+	}
+	desc := "the default namespace"
+	ns, err := c.ReplaceNamespaceWithResponse(ctx, "default", nil, client.NamespaceInput{Description: &desc})
+	if err != nil || ns.JSON200 == nil || ns.JSON200.Description == nil || *ns.JSON200.Description != desc {
+		t.Fatalf("replace namespace: %v %d %s", err, ns.StatusCode(), ns.Body)
+	}
 	node, err := c.GetNodeWithResponse(ctx)
 	if err != nil || node.JSON200 == nil || string(node.JSON200.Store) != driver || node.JSON200.PartitionsHeld != 256 {
 		t.Fatalf("node: %v %s", err, node.Body)
