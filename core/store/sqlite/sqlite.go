@@ -113,6 +113,10 @@ func (dialect) IsUniqueViolation(err error) bool {
 
 func (dialect) InsertIgnoreDuplicates(string) string { return "ON CONFLICT DO NOTHING" }
 
+// InsertReturning: an INSERT … ON CONFLICT DO NOTHING RETURNING id names
+// the rows it inserted, so a claim needs no second query to learn them.
+func (dialect) InsertReturning() bool { return true }
+
 func (dialect) InsertUpdateDuplicates(keyColumns []string, updateColumns ...string) string {
 	set := make([]string, len(updateColumns))
 	for i, c := range updateColumns {

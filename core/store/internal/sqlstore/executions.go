@@ -95,6 +95,18 @@ func (s *Store) ExecutionClaim(ctx context.Context, execs []core.Execution) ([]c
 					ms(e.CreatedAt), nullMS(e.StartedAt), nullMS(e.FinishedAt), e.Output, e.Error)
 			}
 			q.WriteString(" " + s.d.InsertIgnoreDuplicates("id"))
+			if r, ok := s.d.(returningDialect); ok && r.InsertReturning() {
+				// One statement: the rows it inserted name themselves.
+				q.WriteString(" RETURNING id")
+				found, err := queryIDs(ctx, tx, q.String(), args...)
+				if err != nil {
+					return err
+				}
+				for _, id := range found {
+					inserted[id.(string)] = true
+				}
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 				return err
 			}
@@ -530,6 +542,12 @@ func (s *Store) LogList(ctx context.Context, p store.LogListParams) ([]core.LogL
 }
 
 var _ store.Store = (*Store)(nil)
+
+// returningDialect is a Dialect whose INSERT that skips duplicates can
+// return the rows it inserted (SQLite's RETURNING; MySQL has none).
+type returningDialect interface {
+	InsertReturning() bool
+}
 
 // lastScheduledChunk is how many task IDs one ExecutionLastScheduled
 // query asks about.
