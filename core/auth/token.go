@@ -107,10 +107,7 @@ func Hash(key []byte, token string) []byte {
 	return m.Sum(nil)
 }
 
-// Display is the part of a token that lists show.
+// Display is the part of a token that lists show (and the store keeps).
 func Display(token string) string {
-	if len(token) < DisplayLen {
-		return token
-	}
-	return token[:DisplayLen] + "…"
+	return token[:min(len(token), DisplayLen)]
 }

@@ -65,7 +65,7 @@ func TestHashIsKeyed(t *testing.T) {
 	if len(a) != 32 || bytes.Equal(a, b) || !bytes.Equal(a, auth.Hash([]byte("key-a"), tok)) {
 		t.Fatal("the hash is not a deterministic, keyed 32-byte HMAC")
 	}
-	if d := auth.Display(tok); !strings.HasPrefix(tok, strings.TrimSuffix(d, "…")) || len(d) > auth.DisplayLen+len("…") {
+	if d := auth.Display(tok); !strings.HasPrefix(tok, d) || len(d) != auth.DisplayLen {
 		t.Fatalf("display %q", d)
 	}
 }

@@ -135,6 +135,23 @@ type Store interface {
 	// namespace names it as executor, checked in the same statement.
 	PluginDelete(ctx context.Context, namespace, name string) error
 
+	// TokenCreate stores a new API token (its hash, never the token) with
+	// a new ID. Its namespace must exist; a hash already stored is
+	// ErrAlreadyExists.
+	TokenCreate(ctx context.Context, t core.APIToken) (core.APIToken, error)
+	// TokenGetByHash returns the token with the hash, revoked and expired
+	// ones included (the caller checks APIToken.Active); ErrNotFound when
+	// none has it.
+	TokenGetByHash(ctx context.Context, hash []byte) (core.APIToken, error)
+	// TokenList returns every token, by name.
+	TokenList(ctx context.Context) ([]core.APIToken, error)
+	// TokenRevoke marks a token revoked now (once: a second revoke keeps
+	// the first time) and returns it; ErrNotFound for an unknown ID.
+	TokenRevoke(ctx context.Context, id string) (core.APIToken, error)
+	// TokenTouch records that the token was used at `at`, unless a later
+	// use is recorded already.
+	TokenTouch(ctx context.Context, id string, at time.Time) error
+
 	// KVGet returns the value stored under key in namespace; ErrNotFound
 	// when there is none or it has expired.
 	KVGet(ctx context.Context, namespace, key string) ([]byte, error)

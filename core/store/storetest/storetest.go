@@ -68,6 +68,8 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 		{"plugins are isolated per namespace", testPluginNamespaceIsolation},
 		{"plugin delete refused while a task uses it", testPluginDeleteInUse},
 		{"plugin of 6 MiB round-trips", testPluginLarge},
+		{"tokens are stored by hash, listed, revoked once and touched", testTokens},
+		{"invalid tokens are refused with every field named", testTokenInvalid},
 		{"kv set, get, overwrite and delete", testKVCRUD},
 		{"kv pairs are isolated per namespace", testKVNamespaceIsolation},
 		{"kv pairs expire with their ttl", testKVExpiry},
@@ -1418,5 +1420,83 @@ func testExecutionUpdateManyLarge(ctx context.Context, t *testing.T, s store.Sto
 	}
 	if x := ok(s.ExecutionGet(ctx, claimed[3].ID))(t); x.Status != core.StatusPending {
 		t.Fatalf("a conflicting update applied: %+v", x)
+	}
+}
+
+func tokenHash(seed byte) []byte { return bytes.Repeat([]byte{seed}, core.TokenHashLen) }
+
+func testTokens(ctx context.Context, t *testing.T, s store.Store) {
+	clk := setClock(t, s)
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-a"}))(t)
+	in := core.APIToken{
+		Name: "ci", Display: "kro_ab12", Hash: tokenHash(1), Namespace: "team-a",
+		Roles: map[string]core.Role{"team-a": core.RoleEditor, "default": core.RoleViewer}, ExpiresAt: t0.Add(24 * time.Hour),
+	}
+	created := ok(s.TokenCreate(ctx, in))(t)
+	if created.ID == "" || !created.CreatedAt.Equal(clk.Now().UTC().Truncate(time.Millisecond)) {
+		t.Fatalf("created %+v", created)
+	}
+	got := ok(s.TokenGetByHash(ctx, tokenHash(1)))(t)
+	if got.ID != created.ID || got.Name != "ci" || got.Display != "kro_ab12" || got.Namespace != "team-a" ||
+		got.Roles["team-a"] != core.RoleEditor || got.Roles["default"] != core.RoleViewer || got.Owner ||
+		!got.ExpiresAt.Equal(in.ExpiresAt) || !got.RevokedAt.IsZero() || !bytes.Equal(got.Hash, tokenHash(1)) {
+		t.Fatalf("read back %+v", got)
+	}
+	_, err := s.TokenGetByHash(ctx, tokenHash(2))
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.TokenCreate(ctx, in)
+	wantErr(t, err, store.ErrAlreadyExists)
+	_, err = s.TokenCreate(ctx, core.APIToken{Name: "x", Hash: tokenHash(3), Namespace: "nowhere", Owner: true})
+	wantErr(t, err, store.ErrNotFound)
+	owner := ok(s.TokenCreate(ctx, core.APIToken{Name: "bootstrap", Display: "kro_zz99", Hash: tokenHash(4), Namespace: core.DefaultNamespace, Owner: true}))(t)
+
+	list := ok(s.TokenList(ctx))(t)
+	if len(list) != 2 || list[0].Name != "bootstrap" || !list[0].Owner || list[1].Name != "ci" {
+		t.Fatalf("list %+v", list)
+	}
+
+	// Touch moves last_used_at forward only.
+	noErr(t, s.TokenTouch(ctx, created.ID, t0.Add(time.Hour)))
+	noErr(t, s.TokenTouch(ctx, created.ID, t0))
+	if got := ok(s.TokenGetByHash(ctx, tokenHash(1)))(t); !got.LastUsedAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("last used %v, want %v", got.LastUsedAt, t0.Add(time.Hour))
+	}
+
+	// Revoke once; a second revoke keeps the first time.
+	clk.Add(time.Minute)
+	first := ok(s.TokenRevoke(ctx, created.ID))(t)
+	if first.RevokedAt.IsZero() || first.Active(clk.Now()) {
+		t.Fatalf("revoked %+v", first)
+	}
+	clk.Add(time.Minute)
+	if again := ok(s.TokenRevoke(ctx, created.ID))(t); !again.RevokedAt.Equal(first.RevokedAt) {
+		t.Fatalf("second revoke moved the time: %v then %v", first.RevokedAt, again.RevokedAt)
+	}
+	if got := ok(s.TokenGetByHash(ctx, tokenHash(4)))(t); !got.Active(clk.Now()) || got.ID != owner.ID {
+		t.Fatalf("the other token was touched: %+v", got)
+	}
+	_, err = s.TokenRevoke(ctx, "00000000-0000-0000-0000-000000000000")
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func testTokenInvalid(ctx context.Context, t *testing.T, s store.Store) {
+	_, err := s.TokenCreate(ctx, core.APIToken{Name: "Bad Name", Hash: []byte("short"), Namespace: core.DefaultNamespace, Roles: map[string]core.Role{"default": "god"}})
+	var ve *core.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("error = %v, want a validation error", err)
+	}
+	var fields []string
+	for _, f := range ve.Fields {
+		fields = append(fields, f.Field)
+	}
+	if want := []string{"name", "hash", "roles.default"}; !slices.Equal(fields, want) {
+		t.Fatalf("fields %v, want %v", fields, want)
+	}
+	_, err = s.TokenCreate(ctx, core.APIToken{Name: "none", Hash: tokenHash(9), Namespace: core.DefaultNamespace})
+	if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Field != "roles" {
+		t.Fatalf("error = %v, want a field error on roles", err)
+	}
+	if list := ok(s.TokenList(ctx))(t); len(list) != 0 {
+		t.Fatalf("an invalid token was stored: %+v", list)
 	}
 }
