@@ -46,7 +46,11 @@ type Runtime struct {
 	cache     wazero.CompilationCache
 	hostFuncs []extism.HostFunction
 
-	// inspect compiles modules for validation; it shares the cache.
+	// inspect decodes and checks uploaded modules (Validate). It is an
+	// interpreter runtime with no compilation cache: checking an upload
+	// generates no machine code and leaves nothing in the shared cache,
+	// so a stream of refused uploads costs nothing after it; a module that
+	// passes is compiled for real by Compile.
 	inspect wazero.Runtime
 
 	mu       sync.Mutex
@@ -141,9 +145,7 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		httpClients: map[string]*egress.Client{},
 	}
 	rt.hostFuncs = rt.kronosHostFunctions()
-	// Same configuration as the plugin runtimes, so that validating an
-	// upload leaves in the cache exactly what running it needs.
-	rt.inspect = wazero.NewRuntimeWithConfig(ctx, rt.runtimeConfig())
+	rt.inspect = wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 	return rt, nil
 }
 

@@ -87,6 +87,9 @@ func (rt *Runtime) Validate(ctx context.Context, wasm []byte, opts ValidateOptio
 	case !bytes.Equal(wasm[4:8], wasmMagic[4:]):
 		return nil, &ModuleError{RejectNotWasm, fmt.Sprintf("the module is WebAssembly binary version %x, not 1 (components are not supported: build a core module)", wasm[4:8])}
 	}
+	if err := checkBounds(wasm); err != nil {
+		return nil, &ModuleError{RejectCompile, "the module does not compile: it is malformed: " + err.Error()}
+	}
 	mod, err := rt.inspect.CompileModule(ctx, wasm)
 	if err != nil {
 		return nil, &ModuleError{RejectCompile, "the module does not compile: " + err.Error()}
