@@ -152,6 +152,18 @@ type Store interface {
 	// use is recorded already.
 	TokenTouch(ctx context.Context, id string, at time.Time) error
 
+	// SecretPut stores a sealed secret, replacing the one of the same name
+	// in the namespace (CreatedAt stays, UpdatedAt moves). The namespace
+	// must exist. Deleting a namespace deletes its secrets.
+	SecretPut(ctx context.Context, s core.Secret) (core.Secret, error)
+	// SecretGet returns a secret with its sealed value, for the execution
+	// that resolves it; ErrNotFound when there is none.
+	SecretGet(ctx context.Context, namespace, name string) (core.Secret, error)
+	// SecretList returns a namespace's secrets by name, without values.
+	SecretList(ctx context.Context, namespace string) ([]core.Secret, error)
+	// SecretDelete deletes a secret; ErrNotFound when there is none.
+	SecretDelete(ctx context.Context, namespace, name string) error
+
 	// KVGet returns the value stored under key in namespace; ErrNotFound
 	// when there is none or it has expired.
 	KVGet(ctx context.Context, namespace, key string) ([]byte, error)

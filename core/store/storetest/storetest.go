@@ -70,6 +70,7 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 		{"plugin of 6 MiB round-trips", testPluginLarge},
 		{"tokens are stored by hash, listed, revoked once and touched", testTokens},
 		{"invalid tokens are refused with every field named", testTokenInvalid},
+		{"secrets are put, replaced, listed without values and deleted with their namespace", testSecrets},
 		{"kv set, get, overwrite and delete", testKVCRUD},
 		{"kv pairs are isolated per namespace", testKVNamespaceIsolation},
 		{"kv pairs expire with their ttl", testKVExpiry},
@@ -1498,5 +1499,46 @@ func testTokenInvalid(ctx context.Context, t *testing.T, s store.Store) {
 	}
 	if list := ok(s.TokenList(ctx))(t); len(list) != 0 {
 		t.Fatalf("an invalid token was stored: %+v", list)
+	}
+}
+
+func testSecrets(ctx context.Context, t *testing.T, s store.Store) {
+	clk := setClock(t, s)
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-a"}))(t)
+	first := ok(s.SecretPut(ctx, core.Secret{Namespace: "team-a", Name: "backup-token", KeyID: "k1", Sealed: []byte("sealed-1")}))(t)
+	clk.Add(time.Minute)
+	second := ok(s.SecretPut(ctx, core.Secret{Namespace: "team-a", Name: "backup-token", KeyID: "k2", Sealed: []byte("sealed-2")}))(t)
+	if !second.CreatedAt.Equal(first.CreatedAt) || !second.UpdatedAt.After(first.UpdatedAt) || second.KeyID != "k2" {
+		t.Fatalf("replaced: %+v then %+v", first, second)
+	}
+	got := ok(s.SecretGet(ctx, "team-a", "backup-token"))(t)
+	if string(got.Sealed) != "sealed-2" || got.KeyID != "k2" {
+		t.Fatalf("get %+v", got)
+	}
+	ok(s.SecretPut(ctx, core.Secret{Namespace: "team-a", Name: "api-key", KeyID: "k1", Sealed: []byte("x")}))(t)
+	ok(s.SecretPut(ctx, core.Secret{Namespace: core.DefaultNamespace, Name: "api-key", KeyID: "k1", Sealed: []byte("y")}))(t)
+	list := ok(s.SecretList(ctx, "team-a"))(t)
+	if len(list) != 2 || list[0].Name != "api-key" || list[1].Name != "backup-token" || list[0].Sealed != nil || list[1].Sealed != nil {
+		t.Fatalf("list %+v", list)
+	}
+	_, err := s.SecretGet(ctx, "team-a", "nope")
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.SecretPut(ctx, core.Secret{Namespace: "nowhere", Name: "x", KeyID: "k1", Sealed: []byte("x")})
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.SecretPut(ctx, core.Secret{Namespace: "team-a", Name: "x", Sealed: nil})
+	var ve *core.ValidationError
+	if !errors.As(err, &ve) || len(ve.Fields) != 2 {
+		t.Fatalf("an invalid secret: %v", err)
+	}
+	noErr(t, s.SecretDelete(ctx, "team-a", "api-key"))
+	wantErr(t, s.SecretDelete(ctx, "team-a", "api-key"), store.ErrNotFound)
+	// Deleting the namespace takes its secrets along, and only its own.
+	noErr(t, s.NamespaceDelete(ctx, "team-a"))
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-a"}))(t)
+	if list := ok(s.SecretList(ctx, "team-a"))(t); len(list) != 0 {
+		t.Fatalf("secrets outlived their namespace: %+v", list)
+	}
+	if got := ok(s.SecretGet(ctx, core.DefaultNamespace, "api-key"))(t); string(got.Sealed) != "y" {
+		t.Fatalf("another namespace's secret: %+v", got)
 	}
 }

@@ -263,7 +263,10 @@ func (s *Store) NamespaceDelete(ctx context.Context, name string) error {
 			return err
 		}
 		deleted = true
-		_, err = tx.ExecContext(ctx, `DELETE FROM kv WHERE namespace = ?`, name)
+		if _, err = tx.ExecContext(ctx, `DELETE FROM kv WHERE namespace = ?`, name); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM secrets WHERE namespace = ?`, name)
 		return err
 	})
 	if err != nil {
