@@ -99,10 +99,11 @@ bench-engine:
         echo "no MySQL at ${host}:${port} (set KRONOS_TEST_MYSQL_URL): skipping the MySQL run" >&2
     fi
 
-# Fuzz the schedule parser, the token parser and the upload validator, $FUZZTIME (default 30s) each
+# Fuzz the schedule parser, the token parser, the secret resolver and the upload validator, $FUZZTIME (default 30s) each
 fuzz:
     go test -run='^$' -fuzz=FuzzParse -fuzztime=${FUZZTIME:-30s} ./core/schedule/
     go test -run='^$' -fuzz=FuzzParseToken -fuzztime=${FUZZTIME:-30s} ./core/auth/
+    go test -run='^$' -fuzz=FuzzResolveSecrets -fuzztime=${FUZZTIME:-30s} ./core/auth/
     go test -run='^$' -fuzz=FuzzValidate -fuzztime=${FUZZTIME:-30s} ./host/
 
 # Tidy go.mod and go.sum
