@@ -153,13 +153,15 @@ func parseRef(ref string) (string, error) {
 	return name, nil
 }
 
+// secretNameChars are the bytes a secret name may hold.
+const secretNameChars = "abcdefghijklmnopqrstuvwxyz0123456789_.-"
+
 func secretName(s string) bool {
 	if s == "" || len(s) > 128 {
 		return false
 	}
 	for i := range len(s) {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+		if !strings.ContainsRune(secretNameChars, rune(s[i])) {
 			return false
 		}
 	}
