@@ -73,6 +73,8 @@ type Config struct {
 	// Plugins installs uploaded plugins and names the built-in ones; nil
 	// refuses uploads and lists stored plugins only.
 	Plugins PluginInstaller
+	// Secrets seals secret values; nil refuses put-secret.
+	Secrets SecretSealer
 	// Node describes this node for get-node.
 	Node NodeInfo
 	// Logger defaults to slog.Default().
@@ -129,6 +131,7 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 	s.registerSchedules(g)
 	s.registerNode(g)
 	s.registerPlugins(g)
+	s.registerSecrets(g)
 	return a
 }
 

@@ -36,6 +36,16 @@ type ExecutorConfig struct {
 	// Limits are the defaults of every call (the server's network policy,
 	// memory); a task's timeout overrides Limits.Timeout.
 	Limits Limits
+	// Secrets resolves the secret references of a task's config for one
+	// execution and redacts their values from its output, error and log
+	// lines; nil leaves references as written.
+	Secrets SecretResolver
+}
+
+// SecretResolver replaces a config's secret references with their values
+// (secrets.Vault) and returns a function that hides the values in text.
+type SecretResolver interface {
+	Resolve(ctx context.Context, namespace string, config json.RawMessage) (json.RawMessage, func(string) string, error)
 }
 
 // Executor runs executions on Wasm plugins: it implements core.Executor.
@@ -217,8 +227,27 @@ func (e *Executor) ValidateConfig(ctx context.Context, t core.Task) error {
 	return nil
 }
 
-// Execute implements core.Executor.
+// Execute implements core.Executor. Secret references in the task's
+// config are resolved for this call only, and their values are redacted
+// from the output, the error and every log line.
 func (e *Executor) Execute(ctx context.Context, req core.ExecuteRequest) core.ExecuteResult {
+	if e.cfg.Secrets == nil {
+		return e.execute(ctx, req)
+	}
+	resolved, redact, err := e.cfg.Secrets.Resolve(ctx, req.Task.Namespace, req.Task.Config)
+	if err != nil {
+		return core.ExecuteResult{Status: core.StatusFailed, Error: "resolve the config's secrets: " + err.Error()}
+	}
+	req.Task.Config = resolved
+	if log := req.Log; log != nil {
+		req.Log = func(level, msg string) { log(level, redact(msg)) }
+	}
+	res := e.execute(ctx, req)
+	res.Output, res.Error = redact(res.Output), redact(res.Error)
+	return res
+}
+
+func (e *Executor) execute(ctx context.Context, req core.ExecuteRequest) core.ExecuteResult {
 	t, x := req.Task, req.Execution
 	fail := func(status core.ExecutionStatus, msg string) core.ExecuteResult {
 		return core.ExecuteResult{Status: status, Error: msg}

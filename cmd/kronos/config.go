@@ -43,6 +43,7 @@ const (
 	keyRetentionMaxAge = "retention-max-age"
 	keyRetentionKeep   = "retention-keep-per-task"
 	keyRetentionEvery  = "retention-interval"
+	keySecretKeyFile   = "secret-key-file"
 	keyWorkers         = "workers"
 	keyNSWorkers       = "namespace-workers"
 	// keyConfig names the config file; it is a flag and an environment
@@ -67,7 +68,7 @@ var fileKeys = []string{
 	keyAddr, keyDataDir, keyStore, keyRedis, keyNodeID,
 	keyLogLevel, keyLogFormat, keyShutdownTimeout, keyAllowPrivate,
 	keyRetentionMaxAge, keyRetentionKeep, keyRetentionEvery,
-	keyWorkers, keyNSWorkers,
+	keyWorkers, keyNSWorkers, keySecretKeyFile,
 }
 
 // Config is the validated configuration of kronos server.
@@ -106,6 +107,9 @@ type Config struct {
 	// RetentionInterval is the time between two retention passes, which
 	// also delete expired key-value pairs. Defaults to 1m.
 	RetentionInterval time.Duration
+	// SecretKeyFile is the keyring that seals secrets; empty means the one
+	// kept in DataDir (created at the first start).
+	SecretKeyFile string
 	// Workers bounds the executions running at once on this node; 0 is
 	// the engine's default (16 per CPU).
 	Workers int
@@ -145,6 +149,7 @@ func addServerFlags(fs *pflag.FlagSet) {
 	fs.Duration(keyRetentionMaxAge, defaultRetentionMaxAge, "delete finished executions and their logs this long after they finished (0 keeps them whatever their age)")
 	fs.Int(keyRetentionKeep, defaultRetentionKeep, "keep this many of each task's newest executions and delete older finished ones (0 keeps them all)")
 	fs.Duration(keyRetentionEvery, defaultRetentionEvery, "time between two retention passes, which also delete expired key-value pairs")
+	fs.String(keySecretKeyFile, "", "file of the keys that seal secrets, one \"ID HEX\" line each, the first sealing (default: generated once into <data-dir>/secret.keys)")
 	fs.Int(keyWorkers, 0, "executions running at once on this node (0: 16 per CPU)")
 	fs.Int(keyNSWorkers, 0, "executions of one namespace running at once on this node, so that one tenant cannot take every worker (0: three quarters of --workers)")
 	fs.VisitAll(func(f *pflag.Flag) {
@@ -308,6 +313,7 @@ func loadConfig(fs *pflag.FlagSet, environ []string) (Config, error) {
 			originOf(keyRedis).describe(keyRedis, strings.Join(cfg.Redis, ","))))
 	}
 
+	cfg.SecretKeyFile = str(keySecretKeyFile)
 	cfg.NodeID = str(keyNodeID)
 	if cfg.NodeID != "" {
 		if err := datadir.CheckNodeID(cfg.NodeID); err != nil {

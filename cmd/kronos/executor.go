@@ -32,7 +32,7 @@ func checkBuiltins(found map[string][]byte, missing []string) (map[string][]byte
 
 // startExecutor makes the Wasm runtime and the executor, and compiles the
 // built-in plugins so that the first fire pays no compile.
-func startExecutor(ctx context.Context, cfg Config, builtins map[string][]byte, st store.Store, log *slog.Logger) (*host.Runtime, *host.Executor, error) {
+func startExecutor(ctx context.Context, cfg Config, builtins map[string][]byte, st store.Store, vault host.SecretResolver, log *slog.Logger) (*host.Runtime, *host.Executor, error) {
 	rt, err := host.NewRuntime(ctx, host.Config{
 		CacheDir: filepath.Join(cfg.DataDir, wasmCacheDir),
 		KV:       host.StoreKV{Store: st},
@@ -46,6 +46,7 @@ func startExecutor(ctx context.Context, cfg Config, builtins map[string][]byte, 
 		Builtins: builtins,
 		Plugins:  st,
 		Limits:   host.Limits{Network: host.NetworkPolicy{AllowPrivate: cfg.AllowPrivateNetworks}},
+		Secrets:  vault,
 	})
 	if err := ex.Precompile(ctx); err != nil {
 		_ = rt.Close(context.WithoutCancel(ctx))

@@ -25,8 +25,10 @@ import (
 	"github.com/shiyu-coder/kronos/api"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/storeurl"
+	"github.com/shiyu-coder/kronos/core/auth"
 	"github.com/shiyu-coder/kronos/core/engine"
 	"github.com/shiyu-coder/kronos/core/retention"
+	"github.com/shiyu-coder/kronos/core/secrets"
 	"github.com/shiyu-coder/kronos/openapi"
 	"github.com/shiyu-coder/kronos/plugins"
 )
@@ -173,9 +175,14 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		log.Info("store closed")
 	}()
 
-	// 5. The Wasm runtime: compile the built-in plugins now, not at the
-	// first fire.
-	rt, ex, err := startExecutor(ctx, cfg, builtins, st, log.With("component", "wasm"))
+	// 5. The secret keys, then the Wasm runtime: compile the built-in
+	// plugins now, not at the first fire.
+	keyring, err := loadKeyring(cfg, log)
+	if err != nil {
+		return err
+	}
+	vault := &secrets.Vault{Store: st, Keyring: keyring}
+	rt, ex, err := startExecutor(ctx, cfg, builtins, st, vault, log.With("component", "wasm"))
 	if err != nil {
 		return err
 	}
@@ -236,7 +243,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		return st.Ping(ctx)
 	})
 	api.New(mux, api.Config{
-		Store: st, Scheduler: eng, Validator: ex, Plugins: ex,
+		Store: st, Scheduler: eng, Validator: ex, Plugins: ex, Secrets: vault,
 		Node:   api.NodeInfo{ID: nodeID, Version: version, StartedAt: owner.Started, Store: st.Driver(), Mode: mode(cfg)},
 		Logger: log.With("component", "api"),
 	})
@@ -363,4 +370,29 @@ func mode(cfg Config) string {
 		return "cluster"
 	}
 	return "embedded"
+}
+
+// loadKeyring reads the secret keys from --secret-key-file, or from the
+// data dir, where the first start creates them.
+func loadKeyring(cfg Config, log *slog.Logger) (*auth.Keyring, error) {
+	if cfg.SecretKeyFile != "" {
+		b, err := os.ReadFile(cfg.SecretKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("--secret-key-file: %w", err)
+		}
+		kr, err := auth.ParseKeyring(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("--secret-key-file %s: %w", cfg.SecretKeyFile, err)
+		}
+		return kr, nil
+	}
+	kr, created, err := datadir.Keyring(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("generated a secret key and saved it in the data dir; back it up with the store, or secrets cannot be read",
+			"file", datadir.KeyringFile)
+	}
+	return kr, nil
 }
