@@ -556,3 +556,19 @@ func TestPatchTask(t *testing.T) {
 		t.Fatalf("the engine last heard %+v", last)
 	}
 }
+
+// A task that refers to a secret its namespace lacks is refused when it
+// is written, naming the secret; once the secret exists it is accepted.
+func TestTaskSecretReferencesAreChecked(t *testing.T) {
+	f := newFixture(t)
+	body := map[string]any{"name": "job", "executor": "http", "config": map[string]any{"h": `Bearer {{ secret "tok" }}`}}
+	r := f.do(http.MethodPost, "/tasks", body).want(t, http.StatusUnprocessableEntity)
+	if !strings.Contains(string(r.body), `secret \"tok\"`) || !slices.Equal(r.locations(t), []string{"body.config"}) {
+		t.Fatalf("refusal %s", r.body)
+	}
+	f.do(http.MethodPost, "/tasks", map[string]any{"name": "bad", "executor": "http", "config": map[string]any{"h": "{{ env }}"}}).want(t, http.StatusUnprocessableEntity)
+	if _, err := f.st.SecretPut(t.Context(), core.Secret{Namespace: core.DefaultNamespace, Name: "tok", KeyID: "k1", Sealed: []byte("sealed")}); err != nil {
+		t.Fatal(err)
+	}
+	f.do(http.MethodPost, "/tasks", body).want(t, http.StatusCreated)
+}

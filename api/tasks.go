@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/shiyu-coder/kronos/core"
+	"github.com/shiyu-coder/kronos/core/auth"
 	"github.com/shiyu-coder/kronos/core/schedule"
 	"github.com/shiyu-coder/kronos/core/store"
 )
@@ -360,6 +361,34 @@ func (s *server) validate(ctx context.Context, t *core.Task) error {
 		if err := s.cfg.Validator.ValidateConfig(ctx, *t); err != nil {
 			return problem(fmt.Sprintf("task %q", t.Name), err)
 		}
+	}
+	return s.checkSecretRefs(ctx, t)
+}
+
+// checkSecretRefs refuses a config whose secret references are malformed
+// or name secrets the namespace does not have, so that the mistake shows
+// when the task is written, not at its first fire.
+func (s *server) checkSecretRefs(ctx context.Context, t *core.Task) error {
+	names, err := auth.SecretRefs(t.Config)
+	if err != nil {
+		return huma.Error422UnprocessableEntity(fmt.Sprintf("task %q is invalid", t.Name),
+			&huma.ErrorDetail{Location: "body.config", Message: err.Error()})
+	}
+	var details []error
+	for _, name := range names {
+		_, err := s.cfg.Store.SecretGet(ctx, t.Namespace, name)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			details = append(details, &huma.ErrorDetail{
+				Location: "body.config",
+				Message:  fmt.Sprintf("refers to secret %q, which namespace %q does not have: set it first (PUT /api/v1/secrets/%s)", name, t.Namespace, name),
+			})
+		case err != nil:
+			return problem("task", err)
+		}
+	}
+	if len(details) > 0 {
+		return huma.Error422UnprocessableEntity(fmt.Sprintf("task %q is invalid", t.Name), details...)
 	}
 	return nil
 }

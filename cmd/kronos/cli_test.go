@@ -389,3 +389,28 @@ func TestCLIPlugins(t *testing.T) {
 		t.Fatalf("second delete: exit %d, stderr %s", r.code, r.stderr)
 	}
 }
+
+func TestCLISecrets(t *testing.T) {
+	t.Parallel()
+	dataDir, _ := newDataDir(t)
+	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json")
+	base := srv.waitURL(t)
+	waitHealthy(t, base, srv)
+	s := "--server=" + base
+	if r := runCLI(t, "s3cr3t-from-stdin\n", "secrets", "set", "tok", s); r.code != 0 || strings.Contains(r.stdout, "s3cr3t") || !strings.Contains(r.stdout, "tok") {
+		t.Fatalf("set: %+v", r)
+	}
+	file := filepath.Join(t.TempDir(), "v.txt")
+	writeFile(t, file, "rotated-value")
+	cli(t, "secrets", "set", "tok", "--from-file", file, s)
+	if out := cli(t, "secrets", "list", "-o", "json", s); !strings.Contains(out, `"tok"`) || strings.Contains(out, "rotated-value") {
+		t.Fatalf("list %s", out)
+	}
+	if r := runCLI(t, "", "secrets", "set", "empty", s); r.code != exitUsage {
+		t.Fatalf("an empty secret: exit %d", r.code)
+	}
+	cli(t, "secrets", "delete", "tok", s)
+	if r := runCLI(t, "", "secrets", "delete", "tok", s); r.code != exitNotFound {
+		t.Fatalf("second delete: exit %d", r.code)
+	}
+}

@@ -27,7 +27,7 @@ UI arrive in later releases.`,
 		return &usageError{err: fmtUsage(cmd, err)}
 	})
 	root.AddCommand(newServerCmd(), newVersionCmd(), newBenchCmd(), newOpenAPICmd())
-	root.AddCommand(newTasksCmd(), newExecutionsCmd(), newNamespacesCmd(), newPluginsCmd())
+	root.AddCommand(newTasksCmd(), newExecutionsCmd(), newNamespacesCmd(), newPluginsCmd(), newSecretsCmd())
 	return root
 }
 
