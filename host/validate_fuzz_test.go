@@ -76,3 +76,18 @@ func TestValidateRefusesAllocationBombs(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateRefusesElementBombs(t *testing.T) {
+	rt, err := host.NewRuntime(t.Context(), host.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rt.Close(context.Background()) })
+	// One passive element segment (flags 1, funcref) claiming 2^31 entries.
+	module := "\x00asm\x01\x00\x00\x00" + "\x09\x08\x01\x01\x00\xff\xff\xff\xff\x07"
+	_, err = rt.Validate(t.Context(), []byte(module), host.ValidateOptions{})
+	var me *host.ModuleError
+	if !errors.As(err, &me) || !strings.Contains(me.Msg, "claims 2147483647 entries") {
+		t.Fatalf("%v, want a refusal of the element count", err)
+	}
+}

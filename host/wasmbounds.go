@@ -15,7 +15,7 @@ import (
 //
 // It checks each section's size, the entry count of every vector section,
 // and, in the sections whose grammar is simple (types, imports, exports,
-// code, data), the vectors and names inside each entry. It does not
+// elements, code, data), the vectors and names inside each entry. It does not
 // validate the module: wazero does that next.
 func checkBounds(wasm []byte) error {
 	r := &byteReader{b: wasm, pos: 8} // magic and version checked already
@@ -66,6 +66,8 @@ func checkSection(id byte, r *byteReader) error {
 					_, err = r.u32()
 				}
 			}
+		case 9:
+			err = r.elemEntry()
 		case 10:
 			err = r.codeEntry()
 		case 11:
@@ -308,16 +310,63 @@ func (r *byteReader) dataEntry() error {
 	return r.skip(n)
 }
 
-// constExpr reads an offset expression of the simple forms (i32.const,
-// i64.const, global.get) and its end.
+// elemEntry reads an element segment: its mode's table index, offset
+// expression and element kind, then its vector of function indexes or of
+// expressions.
+func (r *byteReader) elemEntry() error {
+	flags, err := r.u32()
+	if err != nil {
+		return err
+	}
+	if flags > 7 {
+		return errStopWalking
+	}
+	if flags&2 != 0 && flags&1 == 0 { // explicit table index
+		if _, err := r.u32(); err != nil {
+			return err
+		}
+	}
+	if flags&1 == 0 { // active: an offset expression
+		if err := r.constExpr(); err != nil {
+			return err
+		}
+	}
+	if flags&3 != 0 { // an element kind or reference type
+		if _, err := r.byte(); err != nil {
+			return err
+		}
+	}
+	n, err := r.count()
+	if err != nil {
+		return err
+	}
+	for range n {
+		if flags&4 == 0 {
+			_, err = r.u32() // a function index
+		} else {
+			err = r.constExpr()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// constExpr reads a constant expression of the simple forms (i32.const,
+// i64.const, global.get, ref.func, ref.null) and its end.
 func (r *byteReader) constExpr() error {
 	op, err := r.byte()
 	if err != nil {
 		return err
 	}
 	switch op {
-	case 0x41, 0x42, 0x23: // i32.const, i64.const, global.get
+	case 0x41, 0x42, 0x23, 0xd2: // i32.const, i64.const, global.get, ref.func
 		if err := r.skipLEB(); err != nil {
+			return err
+		}
+	case 0xd0: // ref.null t
+		if _, err := r.byte(); err != nil {
 			return err
 		}
 	default:
