@@ -6,15 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,70 +20,15 @@ import (
 	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/store/sqlite"
 	"github.com/shiyu-coder/kronos/host"
+	"github.com/shiyu-coder/kronos/internal/wasmtest"
 )
 
 // pluginWasm builds host/testdata/fixture (a plugin with a describe
 // export) once per test binary, into the cache host's tests use, keyed by
 // the hash of its sources, go.sum and the Go version.
 var pluginWasm = sync.OnceValues(func() ([]byte, error) {
-	return buildTestPlugin("host/testdata/fixture", "host/testdata/fixture")
+	return wasmtest.Build("..", "host/testdata/fixture", "host/testdata/fixture")
 })
-
-// testWasmCache is the shared cache of built test plugins (and of their
-// wazero compilations), as in package host's TestMain.
-func testWasmCache() string {
-	root, err := os.UserCacheDir()
-	if err != nil {
-		root = os.TempDir()
-	}
-	return filepath.Join(root, "kronos-test-wasm")
-}
-
-// buildTestPlugin builds the Go plugin in pkg (relative to the module
-// root) for wasip1, reusing a build of the same sources.
-func buildTestPlugin(pkg string, srcDirs ...string) ([]byte, error) {
-	h := sha256.New()
-	files := []string{filepath.Join("..", "go.sum")}
-	for _, dir := range srcDirs {
-		err := filepath.WalkDir(filepath.Join("..", dir), func(path string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".go") {
-				files = append(files, path)
-			}
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		h.Write([]byte(f))
-		h.Write(b)
-	}
-	h.Write([]byte(runtime.Version()))
-	dir := testWasmCache()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	out := filepath.Join(dir, filepath.Base(pkg)+"-"+hex.EncodeToString(h.Sum(nil)[:8])+".wasm")
-	if b, err := os.ReadFile(out); err == nil {
-		return b, nil
-	}
-	tmp := out + ".tmp" + strconv.Itoa(os.Getpid())
-	cmd := exec.Command("go", "build", "-trimpath", "-buildmode=c-shared", "-o", tmp, "./"+pkg)
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build %s: %w: %s", pkg, err, b)
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		return nil, err
-	}
-	return os.ReadFile(out)
-}
 
 // idleScheduler is an engine that does nothing: the plugin tests create
 // tasks only to hold plugins.
@@ -109,7 +49,7 @@ func newPluginFixture(t *testing.T) (*fixture, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := host.NewRuntime(t.Context(), host.Config{CacheDir: filepath.Join(testWasmCache(), "compiled"), KV: host.StoreKV{Store: st}})
+	rt, err := host.NewRuntime(t.Context(), host.Config{CacheDir: filepath.Join(wasmtest.CacheDir(), "compiled"), KV: host.StoreKV{Store: st}})
 	if err != nil {
 		t.Fatal(err)
 	}
