@@ -24,23 +24,15 @@ type cliResult struct {
 	stdout, stderr string
 }
 
-// runCLI runs a kronos command line in-process, as execute does, and
-// returns its output and exit code as exitCode maps it.
+// runCLI runs a kronos command line in-process, as the binary does, and
+// returns its output and exit code.
 func runCLI(t *testing.T, stdin string, args ...string) cliResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), startDeadline)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	root := newRootCmd()
-	root.SetArgs(args)
-	root.SetIn(strings.NewReader(stdin))
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	err := root.ExecuteContext(ctx)
-	if err != nil {
-		fmt.Fprintf(&stderr, "kronos: %v\n", err)
-	}
-	return cliResult{code: exitCode(err), stdout: stdout.String(), stderr: stderr.String()}
+	code := executeWithInput(ctx, args, strings.NewReader(stdin), &stdout, &stderr)
+	return cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
 // cli runs a command line that must exit 0 and returns its stdout.

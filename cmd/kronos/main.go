@@ -11,16 +11,25 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 func main() {
-	os.Exit(execute(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(executeWithInput(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// execute runs the kronos command line and returns the process exit code.
+// execute runs the kronos command line with no standard input and returns
+// the process exit code.
 func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return executeWithInput(ctx, args, strings.NewReader(""), stdout, stderr)
+}
+
+// executeWithInput runs the kronos command line and returns the process
+// exit code.
+func executeWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd() //nolint:contextcheck // the commands take ctx from cmd.Context(), which ExecuteContext sets
 	root.SetArgs(args)
+	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
