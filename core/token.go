@@ -3,7 +3,9 @@ package core
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Role is what an API token may do in a namespace.
@@ -34,6 +36,14 @@ func (r Role) Includes(want Role) bool {
 // TokenHashLen is the length of a token's stored hash (HMAC-SHA-256).
 const TokenHashLen = 32
 
+// MaxTokenSubjectBytes bounds APIToken.Subject.
+const MaxTokenSubjectBytes = 300
+
+// tokenSubjectPrefixes are the forms an APIToken.Subject takes: a
+// certificate's subject common name or one of its subject alternative
+// names.
+var tokenSubjectPrefixes = []string{"CN=", "DNS:", "URI:", "EMAIL:"}
+
 // APIToken is a credential for the API. The store keeps its hash, never
 // the token itself (see package auth for the format and the hash).
 type APIToken struct {
@@ -53,6 +63,12 @@ type APIToken struct {
 	Roles map[string]Role `json:"roles,omitempty"`
 	// Owner makes the token manage the cluster: every namespace, as admin.
 	Owner bool `json:"owner,omitempty"`
+	// Subject, when set, makes this a client-certificate binding instead
+	// of a bearer token: a certificate presenting this subject ("CN=alice",
+	// "URI:spiffe://…", "DNS:…", "EMAIL:…") acts with the roles below. Its
+	// Hash is the keyed hash of "subject:"+Subject so lookups go through
+	// TokenGetByHash. At most MaxTokenSubjectBytes.
+	Subject string `json:"subject,omitempty"`
 	// CreatedAt is set by the store.
 	CreatedAt time.Time `json:"created_at"`
 	// ExpiresAt, when set, ends the token.
@@ -74,6 +90,17 @@ func (t *APIToken) Validate() error {
 	}
 	if len(t.Hash) != TokenHashLen {
 		v.add("hash", "is %d bytes, want %d (an HMAC-SHA-256)", len(t.Hash), TokenHashLen)
+	}
+	switch {
+	case t.Subject == "":
+	case len(t.Subject) > MaxTokenSubjectBytes:
+		v.add("subject", "is %d bytes long; the limit is %d", len(t.Subject), MaxTokenSubjectBytes)
+	case !slices.ContainsFunc(tokenSubjectPrefixes, func(p string) bool { return strings.HasPrefix(t.Subject, p) }):
+		v.add("subject", "%q does not start with one of %s: write it as \"CN=alice\", \"DNS:host.example.com\", \"URI:spiffe://example.org/ci\" or \"EMAIL:alice@example.com\"", t.Subject, strings.Join(tokenSubjectPrefixes, ", "))
+	case slices.Contains(tokenSubjectPrefixes, t.Subject):
+		v.add("subject", "%q names no subject after the prefix (e.g. \"CN=alice\")", t.Subject)
+	case !utf8.ValidString(t.Subject):
+		v.add("subject", "is not valid UTF-8")
 	}
 	if len(t.Roles) == 0 && !t.Owner {
 		v.add("roles", "is empty: give the token a role (viewer, editor or admin) in at least one namespace, or make it an owner")

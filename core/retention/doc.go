@@ -1,10 +1,11 @@
 // Package retention keeps the store from growing without bound: in the
 // background, it deletes execution history and its log lines by age and by
-// count per task, and deletes expired key-value pairs.
+// count per task, deletes expired key-value pairs, and deletes audit events
+// by age.
 //
 // A [Service] runs one pass every Interval (the first one Interval after
 // Run starts, so that a node's start-up work goes first). A pass, which
-// [Service.PruneOnce] runs on demand, does three things:
+// [Service.PruneOnce] runs on demand, does four things:
 //
 //   - By age: final executions that finished more than MaxAge ago are
 //     deleted, with their log lines (store.Store.ExecutionDeleteBefore).
@@ -15,9 +16,13 @@
 //   - Key-value pairs whose TTL has passed are deleted
 //     (store.Store.KVDeleteExpired); they already read as absent, this
 //     only reclaims their space.
+//   - By age, audit events: those recorded more than AuditMaxAge ago are
+//     deleted (store.Store.AuditTrim). AuditMaxAge 0, the default, keeps
+//     them forever.
 //
-// Every deletion runs in transactions of at most BatchSize executions, so
-// that retention never holds long locks against the engine's writes.
+// Every deletion runs in transactions of at most BatchSize executions (or
+// audit events), so that retention never holds long locks against the
+// engine's writes.
 //
 // Decisions:
 //

@@ -24,6 +24,11 @@ const (
 	DefaultInterval = time.Minute
 	// DefaultBatchSize is how many executions one transaction deletes.
 	DefaultBatchSize = 500
+	// DefaultAuditMaxAge is how long audit events are kept where the
+	// operator asks for no other age: 90 days. Config.AuditMaxAge itself
+	// defaults to 0, which keeps them forever, so that audit history is
+	// never deleted unless the node is configured to.
+	DefaultAuditMaxAge = 90 * 24 * time.Hour
 )
 
 // Config configures a Service.
@@ -42,8 +47,12 @@ type Config struct {
 	// Interval is the time from the end of one pass to the start of the
 	// next. Defaults to DefaultInterval.
 	Interval time.Duration
-	// BatchSize is how many executions one transaction deletes. Defaults
-	// to DefaultBatchSize.
+	// AuditMaxAge is how long an audit event is kept. Zero or negative
+	// keeps audit events forever. Defaults to 0 (cmd/kronos passes
+	// DefaultAuditMaxAge unless told otherwise).
+	AuditMaxAge time.Duration
+	// BatchSize is how many executions, or audit events, one transaction
+	// deletes. Defaults to DefaultBatchSize.
 	BatchSize int
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
@@ -59,10 +68,12 @@ type Result struct {
 	Tasks int
 	// KVExpired is how many expired key-value pairs were deleted.
 	KVExpired int64
+	// AuditTrimmed is how many audit events the audit age rule deleted.
+	AuditTrimmed int64
 }
 
-// Service prunes execution history and expired key-value pairs; see the
-// package documentation.
+// Service prunes execution history, expired key-value pairs and old audit
+// events; see the package documentation.
 type Service struct {
 	cfg Config
 	log *slog.Logger
@@ -98,7 +109,7 @@ func New(cfg Config) (*Service, error) {
 // pass starts one Interval after Run. A failed pass is logged and the next
 // one tries again; Run itself never fails.
 func (s *Service) Run(ctx context.Context) error {
-	s.log.Info("retention started", "max_age", s.ruleAge(), "keep_per_task", s.ruleCount(), "interval", s.cfg.Interval)
+	s.log.Info("retention started", "max_age", s.ruleAge(), "keep_per_task", s.ruleCount(), "audit_max_age", s.ruleAudit(), "interval", s.cfg.Interval)
 	timer := s.cfg.Clock.NewTimer(s.cfg.Interval)
 	defer timer.Stop()
 	for {
@@ -113,13 +124,13 @@ func (s *Service) Run(ctx context.Context) error {
 			return nil
 		}
 		attrs := []any{
-			"aged", res.Aged, "trimmed", res.Trimmed, "tasks", res.Tasks, "kv_expired", res.KVExpired,
+			"aged", res.Aged, "trimmed", res.Trimmed, "tasks", res.Tasks, "kv_expired", res.KVExpired, "audit_trimmed", res.AuditTrimmed,
 			"took", s.cfg.Clock.Now().Sub(start),
 		}
 		switch {
 		case err != nil:
 			s.log.Error("retention pass failed; the next one retries", append(attrs, "err", err, "next_in", s.cfg.Interval)...)
-		case res.Aged+res.Trimmed+res.KVExpired > 0:
+		case res.Aged+res.Trimmed+res.KVExpired+res.AuditTrimmed > 0:
 			s.log.Info("retention pass", attrs...)
 		default:
 			s.log.Debug("retention pass", attrs...)
@@ -128,8 +139,8 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
-// PruneOnce runs one pass: the age rule, the count rule, then expired
-// key-value pairs. A step that fails does not stop the others; the error
+// PruneOnce runs one pass: the age rule, the count rule, expired key-value
+// pairs, then the audit age rule. A step that fails does not stop the others; the error
 // joins the failures, and Result counts what was deleted all the same.
 func (s *Service) PruneOnce(ctx context.Context) (Result, error) {
 	var res Result
@@ -152,6 +163,14 @@ func (s *Service) PruneOnce(ctx context.Context) (Result, error) {
 	res.KVExpired = n
 	if err != nil {
 		errs = append(errs, fmt.Errorf("retention of expired key-value pairs: %w", err))
+	}
+	if s.cfg.AuditMaxAge > 0 {
+		before := now.Add(-s.cfg.AuditMaxAge)
+		n, err := s.cfg.Store.AuditTrim(ctx, before, s.cfg.BatchSize)
+		res.AuditTrimmed = n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("retention of audit events (before %s): %w", before.UTC().Format(time.RFC3339), err))
+		}
 	}
 	return res, errors.Join(errs...)
 }
@@ -193,6 +212,13 @@ func (s *Service) ruleAge() string {
 		return "off"
 	}
 	return s.cfg.MaxAge.String()
+}
+
+func (s *Service) ruleAudit() string {
+	if s.cfg.AuditMaxAge <= 0 {
+		return "off"
+	}
+	return s.cfg.AuditMaxAge.String()
 }
 
 func (s *Service) ruleCount() string {

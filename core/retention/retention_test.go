@@ -226,6 +226,46 @@ func TestPruneOnceDeletesExpiredKV(t *testing.T) {
 	}
 }
 
+func TestPruneOnceTrimsAuditEvents(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewFake(start)
+	st := newStore(t, clk)
+	ctx := t.Context()
+	// One event an hour, 47 … 0 hours before start.
+	for _, at := range append(hoursAgo(start, 47), start) {
+		if _, err := st.AuditAppend(ctx, core.AuditEvent{At: at, Actor: "anonymous", Action: "update-task", Kind: "task", Status: 200}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	audited := func() int {
+		t.Helper()
+		events, err := st.AuditList(ctx, store.AuditFilter{Limit: store.MaxPageSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(events)
+	}
+
+	// AuditMaxAge 0, the default, keeps audit events forever.
+	if res := prune(t, newService(t, retention.Config{Store: st, Clock: clk})); res.AuditTrimmed != 0 || audited() != 48 {
+		t.Fatalf("without AuditMaxAge: result = %+v, %d events left, want all 48", res, audited())
+	}
+
+	svc := newService(t, retention.Config{Store: st, Clock: clk, AuditMaxAge: 24 * time.Hour, BatchSize: 5})
+	// The events of 47 … 25 hours ago are older than 24h; the one of
+	// exactly 24 hours ago is not.
+	if res := prune(t, svc); res.AuditTrimmed != 23 {
+		t.Fatalf("result = %+v, want 23 audit events trimmed", res)
+	}
+	if n := audited(); n != 25 {
+		t.Fatalf("%d audit events left, want 25", n)
+	}
+	clk.Advance(time.Hour)
+	if res := prune(t, svc); res.AuditTrimmed != 1 || res.Aged != 0 {
+		t.Fatalf("an hour later: result = %+v, want 1 more audit event trimmed", res)
+	}
+}
+
 func TestNewRequiresAStore(t *testing.T) {
 	t.Parallel()
 	if _, err := retention.New(retention.Config{}); err == nil || !strings.Contains(err.Error(), "Store") {

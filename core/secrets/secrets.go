@@ -7,7 +7,9 @@ package secrets
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/shiyu-coder/kronos/core"
@@ -67,4 +69,65 @@ func (v *Vault) Resolve(ctx context.Context, namespace string, config json.RawMe
 		return nil, nil, err
 	}
 	return resolved, auth.NewRedactor(values).Redact, nil
+}
+
+// tokenKeyNamespace and tokenKeyName are where the sealed token-hash key
+// is kept: a kv namespace no user namespace can be named ('@' is not
+// allowed in names), shared by every node of the cluster.
+const (
+	tokenKeyNamespace = "@kronos"
+	tokenKeyName      = "token-hash-key"
+)
+
+// TokenHashKey returns the cluster's key for hashing API tokens
+// (auth.Hash), creating it at the first call: 32 random bytes, sealed
+// under the keyring like a secret, so that the store alone (a leaked
+// backup) does not give what is needed to test guesses against the hashes.
+// Two nodes that start a new cluster at the same instant could each create
+// one; the one stored last wins and both read it back.
+func (v *Vault) TokenHashKey(ctx context.Context) ([]byte, error) {
+	raw, err := v.Store.KVGet(ctx, tokenKeyNamespace, tokenKeyName)
+	switch {
+	case err == nil:
+		return v.openTokenKey(raw)
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, fmt.Errorf("read the token hash key: %w", err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("create the token hash key: %w", err)
+	}
+	keyID, sealed, err := v.Keyring.Seal(key, []byte(tokenKeyNamespace+"/"+tokenKeyName))
+	if err != nil {
+		return nil, fmt.Errorf("seal the token hash key: %w", err)
+	}
+	value, err := json.Marshal(sealedKey{KeyID: keyID, Sealed: sealed})
+	if err != nil {
+		return nil, err
+	}
+	if err := v.Store.KVSet(ctx, store.KVSetParams{Namespace: tokenKeyNamespace, Key: tokenKeyName, Value: value}); err != nil {
+		return nil, fmt.Errorf("store the token hash key: %w", err)
+	}
+	raw, err = v.Store.KVGet(ctx, tokenKeyNamespace, tokenKeyName)
+	if err != nil {
+		return nil, fmt.Errorf("read the token hash key back: %w", err)
+	}
+	return v.openTokenKey(raw)
+}
+
+type sealedKey struct {
+	KeyID  string `json:"key_id"`
+	Sealed []byte `json:"sealed"`
+}
+
+func (v *Vault) openTokenKey(raw []byte) ([]byte, error) {
+	var sk sealedKey
+	if err := json.Unmarshal(raw, &sk); err != nil {
+		return nil, fmt.Errorf("read the token hash key: %w", err)
+	}
+	key, err := v.Keyring.Open(sk.KeyID, sk.Sealed, []byte(tokenKeyNamespace+"/"+tokenKeyName))
+	if err != nil {
+		return nil, fmt.Errorf("open the token hash key (is --secret-key-file the cluster's keyring?): %w", err)
+	}
+	return key, nil
 }

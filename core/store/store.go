@@ -33,6 +33,9 @@ const (
 	DefaultPageSize = 50
 	// MaxPageSize is the largest page a list call returns.
 	MaxPageSize = 1000
+	// DefaultAuditLimit is how many events AuditList returns when asked
+	// for none.
+	DefaultAuditLimit = 100
 )
 
 // Store is everything Kronos keeps. Implementations are safe for concurrent
@@ -56,7 +59,7 @@ type Store interface {
 	// is ns.Version, and returns it with the next version.
 	NamespaceUpdate(ctx context.Context, ns core.Namespace) (core.Namespace, error)
 	// NamespaceDelete deletes an empty namespace and its key-value pairs;
-	// ErrNotEmpty while it holds tasks or plugins.
+	// ErrNotEmpty while it holds tasks or plugins. Its audit events stay.
 	NamespaceDelete(ctx context.Context, name string) error
 
 	// TaskCreate stores a new task with a new ID and version 1. The
@@ -143,6 +146,9 @@ type Store interface {
 	// ones included (the caller checks APIToken.Active); ErrNotFound when
 	// none has it.
 	TokenGetByHash(ctx context.Context, hash []byte) (core.APIToken, error)
+	// TokenGet returns the token with the ID, revoked and expired ones
+	// included; ErrNotFound when there is none.
+	TokenGet(ctx context.Context, id string) (core.APIToken, error)
 	// TokenList returns every token, by name.
 	TokenList(ctx context.Context) ([]core.APIToken, error)
 	// TokenRevoke marks a token revoked now (once: a second revoke keeps
@@ -163,6 +169,20 @@ type Store interface {
 	SecretList(ctx context.Context, namespace string) ([]core.Secret, error)
 	// SecretDelete deletes a secret; ErrNotFound when there is none.
 	SecretDelete(ctx context.Context, namespace, name string) error
+
+	// AuditAppend stores an event of the audit log and returns it with its
+	// ID, which is greater than that of every event stored before. A zero
+	// e.At is set from the store's clock; any other is kept (to the
+	// millisecond). Events are not tied to their namespace: deleting the
+	// namespace leaves them, and only AuditTrim removes them.
+	AuditAppend(ctx context.Context, e core.AuditEvent) (core.AuditEvent, error)
+	// AuditList returns the events that match every field of f, newest
+	// (highest ID) first.
+	AuditList(ctx context.Context, f AuditFilter) ([]core.AuditEvent, error)
+	// AuditTrim deletes the events whose At is before before, at most
+	// batch to a transaction (500 when batch is 0 or less), and returns
+	// how many it deleted.
+	AuditTrim(ctx context.Context, before time.Time, batch int) (int64, error)
 
 	// KVGet returns the value stored under key in namespace; ErrNotFound
 	// when there is none or it has expired.
@@ -289,9 +309,42 @@ type LogListParams struct {
 	Limit int
 }
 
+// SystemNamespacePrefix starts the kv namespaces Kronos keeps for itself
+// (such as the sealed token-hash key). No namespace can be named so ('@'
+// is not allowed in names), so no plugin or user reaches them.
+const SystemNamespacePrefix = "@"
+
+// AuditFilter selects and pages the events AuditList returns. Zero fields
+// match every event.
+type AuditFilter struct {
+	// Namespaces keeps the events of these namespaces; "" among them
+	// stands for cluster-wide events. Nil keeps every event; an empty,
+	// non-nil slice keeps none (a caller allowed to read no namespace).
+	Namespaces []string
+	// Actor keeps the events of this actor, matched exactly.
+	Actor string
+	// Action keeps the events of this API operation, matched exactly.
+	Action string
+	// Kind keeps the events on this kind of object, matched exactly.
+	Kind string
+	// Target keeps the events on this object, matched exactly.
+	Target string
+	// Since keeps the events at or after it.
+	Since time.Time
+	// Until keeps the events before it.
+	Until time.Time
+	// BeforeID, when greater than 0, keeps the events with a smaller ID:
+	// pass the ID of the last event of a page to get the next one.
+	BeforeID int64
+	// Limit is how many events to return at most. Defaults to
+	// DefaultAuditLimit; at most MaxPageSize.
+	Limit int
+}
+
 // KVSetParams is one write to a namespace's key-value store.
 type KVSetParams struct {
-	// Namespace owns the pair. It must exist.
+	// Namespace owns the pair. It must exist, unless its name starts with
+	// SystemNamespacePrefix: Kronos's own pairs, out of every user's reach.
 	Namespace string
 	// Key is 1 to core.MaxKVKeyBytes bytes of printable UTF-8; see
 	// core.ValidateKVKey.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shiyu-coder/kronos/core"
@@ -75,7 +76,7 @@ func (s *Store) KVSet(ctx context.Context, p store.KVSetParams) error {
 		if err != nil {
 			return err
 		}
-		if namespaces == 0 {
+		if namespaces == 0 && !strings.HasPrefix(p.Namespace, store.SystemNamespacePrefix) {
 			return fmt.Errorf("namespace %q %w (create it first)", p.Namespace, store.ErrNotFound)
 		}
 		if p.MaxKeys > 0 && same == 0 && keys >= int64(p.MaxKeys) {

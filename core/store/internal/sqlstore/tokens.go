@@ -14,14 +14,14 @@ import (
 	"github.com/shiyu-coder/kronos/core/store"
 )
 
-const tokenColumns = `id, name, display, hash, namespace, roles, owner, created_at, expires_at, last_used_at, revoked_at`
+const tokenColumns = `id, name, display, hash, namespace, roles, owner, subject, created_at, expires_at, last_used_at, revoked_at`
 
 func scanToken(row interface{ Scan(...any) error }) (core.APIToken, error) {
 	var t core.APIToken
 	var roles string
 	var created int64
 	var expires, used, revoked sql.NullInt64
-	if err := row.Scan(&t.ID, &t.Name, &t.Display, &t.Hash, &t.Namespace, &roles, &t.Owner, &created, &expires, &used, &revoked); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, &t.Display, &t.Hash, &t.Namespace, &roles, &t.Owner, &t.Subject, &created, &expires, &used, &revoked); err != nil {
 		return t, err
 	}
 	if err := json.Unmarshal([]byte(roles), &t.Roles); err != nil {
@@ -67,8 +67,8 @@ func (s *Store) TokenCreate(ctx context.Context, t core.APIToken) (core.APIToken
 			}
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`,
-			t.ID, t.Name, t.Display, t.Hash, t.Namespace, string(roles), t.Owner, ms(t.CreatedAt), nullMS(t.ExpiresAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`,
+			t.ID, t.Name, t.Display, t.Hash, t.Namespace, string(roles), t.Owner, t.Subject, ms(t.CreatedAt), nullMS(t.ExpiresAt))
 		if s.d.IsUniqueViolation(err) {
 			return fmt.Errorf("a token with this hash %w", store.ErrAlreadyExists)
 		}
@@ -88,6 +88,18 @@ func (s *Store) TokenGetByHash(ctx context.Context, hash []byte) (core.APIToken,
 	}
 	if err != nil {
 		return t, s.wrap("get token", err)
+	}
+	return t, nil
+}
+
+// TokenGet implements store.Store.
+func (s *Store) TokenGet(ctx context.Context, id string) (core.APIToken, error) {
+	t, err := scanToken(s.db.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, s.wrap("get token", fmt.Errorf("token %s %w", id, store.ErrNotFound))
+	}
+	if err != nil {
+		return t, s.wrap("get token "+id, err)
 	}
 	return t, nil
 }
