@@ -32,7 +32,7 @@ plugins:
 
 # Build, then run one embedded node on :8080 with debug logs (plugins may reach local services)
 dev: build
-    ./bin/kronos server --addr :8080 --data-dir ./kronos-data --log-level debug --allow-private-networks
+    ./bin/kronos server --addr localhost:8080 --dev --data-dir ./kronos-data --log-level debug --allow-private-networks
 
 # Vet, lint (Go and the OpenAPI document), run every test with the race detector, then run each benchmark once
 test: plugins vet lint openapi-lint

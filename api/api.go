@@ -4,8 +4,14 @@
 //
 // Conventions every operation follows:
 //
-//   - The namespace is the `namespace` query parameter, `default` when
-//     absent (a token's namespace will be the default once tokens exist).
+//   - Every operation needs a credential: an API token as
+//     "Authorization: Bearer kro_…", or a client certificate bound to
+//     roles (see auth.go); a --dev server on loopback also lets requests
+//     without one act as owner. Each operation has an access policy
+//     (authz.go): the role it needs in the request's namespace.
+//   - The namespace is the `namespace` query parameter, the principal's
+//     default namespace when absent. A namespace the principal has no
+//     role in is not found (404), whether it exists or not.
 //   - Tasks are addressed by name within their namespace.
 //   - Durations are Go duration strings ("30s", "5m", "1h30m").
 //   - Errors are RFC 9457 problem documents (application/problem+json):
@@ -23,6 +29,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -50,6 +58,9 @@ type Scheduler interface {
 	Upsert(t core.Task, settings core.NamespaceSettings)
 	// Remove tells the engine a task was deleted.
 	Remove(taskID string)
+	// UpdateNamespace tells the engine a namespace's settings (its Wasm
+	// limits, network policy and quotas) changed.
+	UpdateNamespace(name string, settings core.NamespaceSettings)
 	// Trigger runs a task now, with an optional config override.
 	Trigger(ctx context.Context, t core.Task, settings core.NamespaceSettings, config json.RawMessage) (core.Execution, error)
 	// Cancel cancels an execution running on this node.
@@ -77,14 +88,21 @@ type Config struct {
 	Secrets SecretSealer
 	// Node describes this node for get-node.
 	Node NodeInfo
+	// Auth authenticates every request; nil refuses every request (for a
+	// document-only API such as kronos openapi's).
+	Auth *Authenticator
+	// RateLimit bounds each principal's requests on this node; the zero
+	// value is no limit.
+	RateLimit RateLimit
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
 
 // server holds the API's dependencies.
 type server struct {
-	cfg Config
-	log *slog.Logger
+	cfg    Config
+	log    *slog.Logger
+	limits *limiters
 }
 
 // New registers the API on mux, with the OpenAPI document at
@@ -99,8 +117,14 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 		"Every operation lives under " + Prefix + "; errors are RFC 9457 problem documents."
 	hc.Info.Contact = &huma.Contact{Name: "Kronos", URL: "https://github.com/shiyu-coder/kronos"}
 	hc.Servers = []*huma.Server{{URL: "http://localhost:8080", Description: "A local node (just dev)."}}
-	// No authentication yet: an explicit empty security requirement says so.
-	hc.Security = []map[string][]string{}
+	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {
+			Type: "http", Scheme: "bearer", BearerFormat: "kro_ token",
+			Description: "An API token (`kronos tokens create`). A client certificate bound to roles " +
+				"(`kronos tokens create --subject`) is accepted instead when the server runs with --client-ca.",
+		},
+	}
+	hc.Security = []map[string][]string{{"bearer": {}}}
 	hc.OpenAPIPath = "/openapi"
 	hc.DocsPath = "/docs"
 	hc.SchemasPath = "/schemas"
@@ -115,14 +139,34 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 		{Name: "Nodes", Description: "The nodes that run the engine."},
 	}
 	a := humago.New(mux, hc)
-	s := &server{cfg: cfg, log: cfg.Logger}
+	s := &server{cfg: cfg, log: cfg.Logger, limits: newLimiters(cfg.RateLimit)}
 	g := huma.NewGroup(a, Prefix)
 	g.UseModifier(func(op *huma.Operation, next func(*huma.Operation)) {
 		if op.MaxBodyBytes == 0 {
 			op.MaxBodyBytes = MaxBodyBytes
 		}
+		// Every operation can be refused for its credential (401), its
+		// role (403) or its rate (429).
+		// huma has documented op.Errors by now, so the responses are
+		// added here too, shaped like the operation's default (a problem).
+		for _, code := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests} {
+			if !slices.Contains(op.Errors, code) {
+				op.Errors = append(op.Errors, code)
+			}
+			key := strconv.Itoa(code)
+			if op.Responses[key] != nil {
+				continue
+			}
+			for _, from := range []string{"default", "500"} {
+				if r := op.Responses[from]; r != nil {
+					op.Responses[key] = &huma.Response{Description: http.StatusText(code), Content: r.Content}
+					break
+				}
+			}
+		}
 		next(op)
 	})
+	g.UseMiddleware(s.authorize(a), s.audit)
 	s.registerNamespaces(g)
 	s.registerTasks(g)
 	s.registerPatch(g)
@@ -132,12 +176,14 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 	s.registerNode(g)
 	s.registerPlugins(g)
 	s.registerSecrets(g)
+	s.registerTokens(g)
+	s.registerAudit(g)
 	return a
 }
 
 // NamespaceParam selects the namespace of a request.
 type NamespaceParam struct {
-	Namespace string `query:"namespace" default:"default" doc:"The namespace the request acts in." example:"default"`
+	Namespace string `query:"namespace" doc:"The namespace the request acts in; the credential's default namespace when absent." example:"default"`
 }
 
 // problem turns an error from the store or the domain into an HTTP

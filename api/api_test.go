@@ -16,7 +16,9 @@ import (
 
 	"github.com/shiyu-coder/kronos/api"
 	"github.com/shiyu-coder/kronos/core"
+	"github.com/shiyu-coder/kronos/core/auth"
 	"github.com/shiyu-coder/kronos/core/engine"
+	"github.com/shiyu-coder/kronos/core/secrets"
 	"github.com/shiyu-coder/kronos/core/store"
 	"github.com/shiyu-coder/kronos/core/store/mysql/mysqltest"
 	"github.com/shiyu-coder/kronos/core/store/sqlite"
@@ -91,6 +93,10 @@ type fixture struct {
 	st  store.Store
 	sp  *spy
 	ex  *executor
+	// auth authenticates the fixture's requests; token, an owner's, is
+	// sent with each unless a call passes "Authorization", "".
+	auth  *api.Authenticator
+	token string
 }
 
 // newFixture serves the API over a real embedded store and a real engine.
@@ -132,9 +138,10 @@ func newFixtureOn(t *testing.T, st store.Store) *fixture {
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
 	sp := &spy{Scheduler: eng}
+	authn, vault, owner := newAuthVault(t, st)
 	mux := http.NewServeMux()
 	api.New(mux, api.Config{
-		Store: st, Scheduler: sp, Validator: ex,
+		Store: st, Scheduler: sp, Validator: ex, Auth: authn, Secrets: vault,
 		Node: api.NodeInfo{ID: "api-test", Version: "test", StartedAt: time.Now(), Store: st.Driver(), Mode: "embedded"},
 	})
 	srv := httptest.NewServer(mux)
@@ -146,7 +153,54 @@ func newFixtureOn(t *testing.T, st store.Store) *fixture {
 		}
 		_ = st.Close()
 	})
-	return &fixture{t: t, url: srv.URL + api.Prefix, st: st, sp: sp, ex: ex}
+	return &fixture{t: t, url: srv.URL + api.Prefix, st: st, sp: sp, ex: ex, auth: authn, token: owner}
+}
+
+// newAuth returns an authenticator over st with a random hash key, and
+// an owner token stored in st.
+func newAuth(t *testing.T, st store.Store) (*api.Authenticator, string) {
+	t.Helper()
+	authn, _, owner := newAuthVault(t, st)
+	return authn, owner
+}
+
+// newAuthVault returns an authenticator over st whose hash key comes
+// from a vault with a new keyring, the vault, and an owner token stored
+// in st.
+func newAuthVault(t *testing.T, st store.Store) (*api.Authenticator, *secrets.Vault, string) {
+	t.Helper()
+	text, err := auth.NewKeyringFile("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := auth.ParseKeyring(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vault := &secrets.Vault{Store: st, Keyring: kr}
+	key, err := vault.TokenHashKey(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	authn, err := api.NewAuthenticator(api.AuthConfig{Store: st, HashKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return authn, vault, storeToken(t, st, key, core.APIToken{Name: "test-owner", Namespace: core.DefaultNamespace, Owner: true})
+}
+
+// storeToken stores tok with a new token's hash and returns the token.
+func storeToken(t *testing.T, st store.Store, key []byte, tok core.APIToken) string {
+	t.Helper()
+	secret, err := auth.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.Hash, tok.Display = auth.Hash(key, secret), auth.Display(secret)
+	if _, err := st.TokenCreate(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }
 
 type response struct {
@@ -186,7 +240,14 @@ func (f *fixture) do(method, path string, body any, header ...string) response {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if f.token != "" {
+		req.Header.Set("Authorization", "Bearer "+f.token)
+	}
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)

@@ -24,10 +24,24 @@ type WasmSettingsBody struct {
 	MaxKVValueBytes      int    `json:"max_kv_value_bytes,omitempty"`
 }
 
-// NamespaceSettingsBody are a namespace's limits and network policy.
+// NamespaceSettingsBody are a namespace's limits, network policy and
+// quotas.
 type NamespaceSettingsBody struct {
 	Wasm    WasmSettingsBody     `json:"wasm,omitzero"`
 	Network core.NetworkSettings `json:"network,omitzero"`
+	Quotas  QuotaSettingsBody    `json:"quotas,omitzero"`
+}
+
+// QuotaSettingsBody bounds what a namespace may hold and run; 0 is no
+// limit beyond the server's. Exceeding one is a 429 (a 422 for a plugin's
+// size) whose detail names it. The log bytes of one execution are bounded
+// by wasm.max_log_bytes.
+type QuotaSettingsBody struct {
+	MaxTasks                int   `json:"max_tasks,omitempty" doc:"Most tasks the namespace may hold; creating one more is refused with 429." example:"1000"`
+	MaxConcurrentExecutions int   `json:"max_concurrent_executions,omitempty" doc:"Most executions of the namespace running at once on one node; the rest wait. Lowers, never raises, the node's --namespace-workers." example:"8"`
+	MaxExecutionsPerMinute  int   `json:"max_executions_per_minute,omitempty" doc:"Most executions of the namespace starting in any minute on one node, retries and manual triggers included. A scheduled fire or retry beyond it is recorded skipped, naming the quota; a trigger beyond it is refused with 429." example:"600"`
+	MaxPlugins              int   `json:"max_plugins,omitempty" doc:"Most plugins the namespace may hold; uploading a new one beyond it is refused with 429 (replacing one is not)." example:"20"`
+	MaxPluginBytes          int64 `json:"max_plugin_bytes,omitempty" doc:"Largest plugin module the namespace may upload, at most the server's 32 MiB; a larger one is refused with 422." example:"8388608"`
 }
 
 // NamespaceInput is a namespace as written by a client.
@@ -57,6 +71,7 @@ func (in *NamespaceInput) namespace() (core.Namespace, error) {
 			MaxTimeout:      duration("settings.wasm.max_timeout", in.Settings.Wasm.MaxTimeout, &errs),
 		},
 		Network: in.Settings.Network,
+		Quotas:  core.QuotaSettings(in.Settings.Quotas),
 	}}
 	if len(errs) > 0 {
 		return ns, &core.ValidationError{What: fmt.Sprintf("namespace %q", in.Name), Fields: errs}
@@ -74,6 +89,7 @@ func namespaceOut(ns core.Namespace) Namespace {
 				MaxLogBytes: w.MaxLogBytes, MaxHTTPResponseBytes: w.MaxHTTPResponseBytes, MaxKVValueBytes: w.MaxKVValueBytes,
 			},
 			Network: ns.Settings.Network,
+			Quotas:  QuotaSettingsBody(ns.Settings.Quotas),
 		},
 	}
 }
@@ -111,15 +127,18 @@ func (s *server) registerNamespaces(g huma.API) {
 	huma.Register(g, huma.Operation{
 		OperationID: "list-namespaces", Method: http.MethodGet, Path: "/namespaces", Tags: []string{"Namespaces"},
 		Summary:     "List namespaces",
-		Description: "Lists every namespace, ordered by name, with its settings.",
+		Description: "Lists the namespaces the credential holds a role in (every one for an owner), ordered by name, with their settings.",
 	}, func(ctx context.Context, _ *struct{}) (*struct{ Body NamespaceList }, error) {
 		nss, err := s.cfg.Store.NamespaceList(ctx)
 		if err != nil {
 			return nil, problem("list namespaces", err)
 		}
-		out := NamespaceList{Namespaces: make([]Namespace, len(nss))}
-		for i, ns := range nss {
-			out.Namespaces[i] = namespaceOut(ns)
+		p := PrincipalFrom(ctx)
+		out := NamespaceList{Namespaces: []Namespace{}}
+		for _, ns := range nss {
+			if _, ok := p.Role(ns.Name); ok {
+				out.Namespaces = append(out.Namespaces, namespaceOut(ns))
+			}
 		}
 		return &struct{ Body NamespaceList }{out}, nil
 	})
@@ -142,9 +161,10 @@ func (s *server) registerNamespaces(g huma.API) {
 
 	huma.Register(g, huma.Operation{
 		OperationID: "replace-namespace", Method: http.MethodPut, Path: "/namespaces/{namespace}", Tags: []string{"Namespaces"},
-		Summary:     "Replace a namespace's description and settings",
-		Description: "With If-Match (the ETag as read), a namespace changed since is refused with 409. New settings apply to executions that start from now on.",
-		Errors:      []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+		Summary: "Replace a namespace's description and settings",
+		Description: "With If-Match (the ETag as read), a namespace changed since is refused with 409. New settings apply to executions that start from now on. " +
+			"Admins of the namespace may change it, except settings.quotas, which only owners may change (403).",
+		Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *struct {
 		Name    string `path:"namespace" doc:"The namespace's name." example:"team-a"`
 		IfMatch string `header:"If-Match" doc:"The namespace's ETag as read; the update is refused if it changed since."`
@@ -167,11 +187,19 @@ func (s *server) registerNamespaces(g huma.API) {
 		if version == 0 {
 			version = cur.Version
 		}
+		// Quotas bound a tenant: its admins may read them, only an owner
+		// may change them.
+		if p := PrincipalFrom(ctx); ns.Settings.Quotas != cur.Settings.Quotas && !p.Owner {
+			return nil, huma.Error403Forbidden(fmt.Sprintf("%s may change namespace %q's description and settings but not settings.quotas: ask an owner", p.Actor(), in.Name))
+		}
 		ns.Version = version
 		updated, err := s.cfg.Store.NamespaceUpdate(ctx, ns)
 		if err != nil {
 			return nil, problem(fmt.Sprintf("replace namespace %q", in.Name), err)
 		}
+		// The engine applies the new settings and quotas to the
+		// namespace's tasks at once.
+		s.cfg.Scheduler.UpdateNamespace(updated.Name, updated.Settings)
 		return &NamespaceOutput{ETag: etag(updated.Version), Body: namespaceOut(updated)}, nil
 	})
 

@@ -100,7 +100,9 @@ func (s *server) registerPlugins(g huma.API) {
 			strconv.Itoa(MaxPluginBytes>>20) + " MiB that compiles, exports `execute` (or the `function` given) and imports only " +
 			"from WASI preview 1, extism:host/env and kronos:host/v1; its optional `describe` export supplies its version, " +
 			"description and config schema. A refused module is a 422 whose detail names the problem and the fix; " +
-			"a module over the limit is a 413. Answers 201 when the plugin is new, 200 when it replaced one.",
+			"a module over the limit is a 413. The namespace's quotas apply too: a module larger than settings.quotas.max_plugin_bytes " +
+			"is a 422, a new plugin beyond settings.quotas.max_plugins a 429 (replacing one is allowed). " +
+			"Answers 201 when the plugin is new, 200 when it replaced one.",
 		MaxBodyBytes: maxPluginBodyBytes,
 		// The body is a module, not JSON: the handler reads it.
 		SkipValidateBody: true,
@@ -145,14 +147,33 @@ func (s *server) registerPlugins(g huma.API) {
 		if len(wasm) > MaxPluginBytes {
 			return nil, huma.Error413RequestEntityTooLarge(tooLarge(in.Name, "the module", int64(len(wasm))))
 		}
-		if _, err := s.namespace(ctx, in.Namespace); err != nil {
+		ns, err := s.namespace(ctx, in.Namespace)
+		if err != nil {
 			return nil, err
+		}
+		q := ns.Settings.Quotas
+		if q.MaxPluginBytes > 0 && int64(len(wasm)) > q.MaxPluginBytes {
+			return nil, huma.Error422UnprocessableEntity(fmt.Sprintf(
+				"%s: the module is %d bytes and namespace %q's quota settings.quotas.max_plugin_bytes is %d: upload a smaller module or raise the quota",
+				what, len(wasm), ns.Name, q.MaxPluginBytes))
 		}
 		status := http.StatusOK
 		if _, err := s.cfg.Store.PluginGet(ctx, in.Namespace, in.Name); errors.Is(err, store.ErrNotFound) {
 			status = http.StatusCreated
 		} else if err != nil {
 			return nil, problem(what, err)
+		}
+		if status == http.StatusCreated && q.MaxPlugins > 0 {
+			// Replacing a plugin keeps the count; only a new name counts.
+			plugins, err := s.cfg.Store.PluginList(ctx, in.Namespace)
+			if err != nil {
+				return nil, problem(what, err)
+			}
+			if len(plugins) >= q.MaxPlugins {
+				return nil, huma.Error429TooManyRequests(fmt.Sprintf(
+					"%s: namespace %q holds %d plugins and its quota settings.quotas.max_plugins is %d: delete a plugin, replace one of the same name, or raise the quota",
+					what, ns.Name, len(plugins), q.MaxPlugins))
+			}
 		}
 		p, err := s.cfg.Plugins.Install(ctx, host.InstallParams{
 			Namespace: in.Namespace, Name: in.Name, Wasm: wasm, MaxBytes: MaxPluginBytes, Function: in.Function,

@@ -55,15 +55,16 @@ func newPluginFixture(t *testing.T) (*fixture, []byte) {
 	}
 	// Only the built-in's name matters here: nothing runs it.
 	ex := host.NewExecutor(host.ExecutorConfig{Runtime: rt, Builtins: map[string][]byte{"http": wasm}, Plugins: st})
+	authn, owner := newAuth(t, st)
 	mux := http.NewServeMux()
-	api.New(mux, api.Config{Store: st, Scheduler: idleScheduler{}, Validator: ex, Plugins: ex})
+	api.New(mux, api.Config{Store: st, Scheduler: idleScheduler{}, Validator: ex, Plugins: ex, Auth: authn})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		srv.Close()
 		_ = rt.Close(context.Background())
 		_ = st.Close()
 	})
-	return &fixture{t: t, url: srv.URL + api.Prefix, st: st}, wasm
+	return &fixture{t: t, url: srv.URL + api.Prefix, st: st, auth: authn, token: owner}, wasm
 }
 
 // multipartBody is a form with the module as its part named field.

@@ -53,7 +53,7 @@ func (s *server) registerTasks(g huma.API) {
 	huma.Register(g, huma.Operation{
 		OperationID: "create-task", Method: http.MethodPost, Path: "/tasks", Tags: []string{"Tasks"},
 		Summary:       "Create a task",
-		Description:   "Creates a task in the namespace. It fires from its next instant on, without a restart.",
+		Description:   "Creates a task in the namespace. It fires from its next instant on, without a restart. A namespace at its settings.quotas.max_tasks refuses it with 429.",
 		DefaultStatus: http.StatusCreated,
 		Errors:        []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *struct {
@@ -71,6 +71,9 @@ func (s *server) registerTasks(g huma.API) {
 		}
 		if err := s.validate(ctx, &t); err != nil {
 			return nil, in.Body.aliased(err)
+		}
+		if err := s.checkTaskQuota(ctx, ns); err != nil {
+			return nil, err
 		}
 		created, err := s.cfg.Store.TaskCreate(ctx, t)
 		if err != nil {
@@ -226,7 +229,8 @@ func (s *server) registerTasks(g huma.API) {
 		OperationID: "trigger-task", Method: http.MethodPost, Path: "/tasks/{name}/trigger", Tags: []string{"Tasks"},
 		Summary: "Run a task now",
 		Description: "Runs the task once now, outside its schedule (paused or not), optionally with a config that replaces " +
-			"the task's for this run only. Answers at once with the execution; follow it with get-execution.",
+			"the task's for this run only. Answers at once with the execution; follow it with get-execution. " +
+			"A namespace at its settings.quotas.max_executions_per_minute refuses it with 429.",
 		DefaultStatus: http.StatusAccepted,
 		Errors:        []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *struct {
@@ -391,6 +395,38 @@ func (s *server) checkSecretRefs(ctx context.Context, t *core.Task) error {
 		return huma.Error422UnprocessableEntity(fmt.Sprintf("task %q is invalid", t.Name), details...)
 	}
 	return nil
+}
+
+// checkTaskQuota refuses a new task with 429 when the namespace holds
+// settings.quotas.max_tasks already. The store has no count, so the tasks
+// are listed a page at a time, stopping at the quota: a few queries at a
+// quota of thousands. Two creates at once may both pass; the quota is a
+// bound on a tenant's growth, not a hard limit under a race.
+func (s *server) checkTaskQuota(ctx context.Context, ns core.Namespace) error {
+	limit := ns.Settings.Quotas.MaxTasks
+	if limit <= 0 {
+		return nil
+	}
+	n, cursor := 0, ""
+	for n < limit {
+		page, err := s.cfg.Store.TaskList(ctx, store.TaskListParams{Namespace: ns.Name, Cursor: cursor, Limit: store.MaxPageSize})
+		if err != nil {
+			return problem(fmt.Sprintf("count the tasks of namespace %q", ns.Name), err)
+		}
+		n += len(page.Tasks)
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if n < limit {
+		return nil
+	}
+	holds := strconv.Itoa(n)
+	if cursor != "" {
+		holds = "at least " + holds // counting stopped at the quota
+	}
+	return huma.Error429TooManyRequests(fmt.Sprintf(
+		"namespace %q holds %s tasks and its quota settings.quotas.max_tasks is %d: delete tasks or raise the quota", ns.Name, holds, limit))
 }
 
 // namespace reads a namespace; 404 names it.

@@ -8,13 +8,58 @@ import (
 )
 
 // NamespaceSettings are the limits and the network policy of a namespace's
-// plugins. Zero fields leave the server's defaults in force.
+// plugins, and the namespace's quotas. Zero fields leave the server's
+// defaults in force.
 type NamespaceSettings struct {
 	// Wasm bounds each plugin call of the namespace.
 	Wasm WasmSettings `json:"wasm,omitzero"`
 	// Network says what the namespace's plugins may reach.
 	Network NetworkSettings `json:"network,omitzero"`
+	// Quotas bound what the namespace may hold and run.
+	Quotas QuotaSettings `json:"quotas,omitzero"`
 }
+
+// QuotaSettings bound what one namespace may hold and run, so that one
+// tenant cannot take what the others need. Zero means no limit beyond
+// the server's own. Exceeding one is refused with an error that names it
+// ("settings.quotas.max_tasks") and the fix. The log bytes one execution
+// may write are bounded by WasmSettings.MaxLogBytes.
+type QuotaSettings struct {
+	// MaxTasks is the most tasks the namespace may hold; creating one
+	// more is refused.
+	MaxTasks int `json:"max_tasks,omitempty"`
+	// MaxConcurrentExecutions is the most executions of the namespace
+	// that run at once on one node; the rest wait for a worker. It
+	// lowers, never raises, the node's own bound per namespace
+	// (--namespace-workers).
+	MaxConcurrentExecutions int `json:"max_concurrent_executions,omitempty"`
+	// MaxExecutionsPerMinute is the most executions of the namespace that
+	// start in any minute on one node, retries and manual triggers
+	// included. A scheduled fire or retry beyond it is recorded skipped
+	// with a reason that names the quota; a manual trigger beyond it is
+	// refused.
+	MaxExecutionsPerMinute int `json:"max_executions_per_minute,omitempty"`
+	// MaxPlugins is the most plugins the namespace may hold; uploading a
+	// new one beyond it is refused (replacing one is not).
+	MaxPlugins int `json:"max_plugins,omitempty"`
+	// MaxPluginBytes is the largest plugin module the namespace may
+	// upload, at most MaxPluginModuleBytes.
+	MaxPluginBytes int64 `json:"max_plugin_bytes,omitempty"`
+}
+
+// MaxPluginModuleBytes is the largest plugin module the server takes, 32
+// MiB: the Wasm host's host.DefaultMaxModuleBytes, repeated here because
+// core must not import host (a test in api checks that they agree).
+const MaxPluginModuleBytes = 32 << 20
+
+// Bounds of the quota settings: far above any sane use, low enough that
+// arithmetic on them cannot overflow.
+const (
+	maxQuotaTasks      = 10_000_000
+	maxQuotaConcurrent = 1_000_000
+	maxQuotaPerMinute  = 10_000_000
+	maxQuotaPlugins    = 100_000
+)
 
 // WasmSettings bound each plugin call of a namespace. Zero means the
 // server's default.
@@ -68,6 +113,7 @@ func (s *NamespaceSettings) validate(v *validator, field string) {
 	if w.MaxKVValueBytes > MaxKVValueBytes {
 		v.add(field+".wasm.max_kv_value_bytes", "%d is above the store's limit of %d", w.MaxKVValueBytes, MaxKVValueBytes)
 	}
+	s.Quotas.validate(v, field+".quotas")
 	for i, h := range s.Network.AllowedHosts {
 		name := strings.TrimPrefix(h, "*.")
 		if name == "" || len(h) > maxSettingHost || strings.ContainsAny(name, "*/:@ ") {
@@ -78,6 +124,28 @@ func (s *NamespaceSettings) validate(v *validator, field string) {
 		if _, err := parseAddrOrPrefix(a); err != nil {
 			v.add(fmt.Sprintf("%s.network.allow_addrs[%d]", field, i), "%q is not an IP address or CIDR prefix, such as \"10.1.2.3\" or \"10.1.2.0/24\"", a)
 		}
+	}
+}
+
+// validate reports every invalid quota under field.
+func (q QuotaSettings) validate(v *validator, field string) {
+	check := func(name string, n, limit int64, what string) {
+		switch {
+		case n < 0:
+			v.add(field+"."+name, "%d is negative: use 0 for no limit, or the most %s", n, what)
+		case n > limit:
+			v.add(field+"."+name, "%d is above the largest allowed, %d: use at most %d, or 0 for no limit", n, limit, limit)
+		}
+	}
+	check("max_tasks", int64(q.MaxTasks), maxQuotaTasks, "tasks the namespace may hold")
+	check("max_concurrent_executions", int64(q.MaxConcurrentExecutions), maxQuotaConcurrent, "executions that may run at once")
+	check("max_executions_per_minute", int64(q.MaxExecutionsPerMinute), maxQuotaPerMinute, "executions that may start in a minute")
+	check("max_plugins", int64(q.MaxPlugins), maxQuotaPlugins, "plugins the namespace may hold")
+	if q.MaxPluginBytes > MaxPluginModuleBytes {
+		v.add(field+".max_plugin_bytes", "%d is above the server's limit on a plugin module, %d bytes (%d MiB): use at most %d, or 0 for the server's limit",
+			q.MaxPluginBytes, MaxPluginModuleBytes, MaxPluginModuleBytes>>20, MaxPluginModuleBytes)
+	} else {
+		check("max_plugin_bytes", q.MaxPluginBytes, MaxPluginModuleBytes, "bytes of a plugin module")
 	}
 }
 

@@ -39,7 +39,7 @@ func serverAPIThroughTheGeneratedClient(t *testing.T, driver string, extra ...st
 	}))
 	t.Cleanup(sink.Close)
 	dataDir, _ := newDataDir(t)
-	srv := startServer(t, append([]string{"server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks"}, extra...)...)
+	srv := startServer(t, append([]string{"server", "--addr", "127.0.0.1:0", "--dev", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks"}, extra...)...)
 	base := srv.waitURL(t)
 	waitHealthy(t, base, srv)
 	c, err := client.NewClientWithResponses(base)

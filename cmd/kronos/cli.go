@@ -10,13 +10,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/shiyu-coder/kronos/openapi/client"
@@ -32,6 +32,16 @@ const (
 	envServer = envPrefix + "SERVER"
 	// envNamespace sets --namespace.
 	envNamespace = envPrefix + "NAMESPACE"
+	// envToken is an API token (kro_…); it beats envTokenFile and the
+	// CLI config file, and --token-file beats it.
+	envToken = envPrefix + "TOKEN"
+	// envTokenFile names a file that holds an API token.
+	envTokenFile = envPrefix + "TOKEN_FILE"
+	// envClientCert, envClientKey and envCACert set --client-cert,
+	// --client-key and --ca-cert.
+	envClientCert = envPrefix + "CLIENT_CERT"
+	envClientKey  = envPrefix + "CLIENT_KEY"
+	envCACert     = envPrefix + "CA_CERT"
 	// clientPageSize is the page size of the listings a client command
 	// walks to their end (--all, an execution's log lines).
 	clientPageSize = 1000
@@ -45,6 +55,7 @@ const (
 	exitNotFound = 3 // 404: no such namespace, task or execution
 	exitConflict = 4 // 409: a name taken, a stale version, a namespace in use, an execution already ended
 	exitInvalid  = 5 // 422: the server refused a field; each field error is printed with its location
+	exitDenied   = 6 // 401, 403: missing, expired or revoked credentials, or a role too low
 )
 
 // outputFormats are the values of --output.
@@ -54,26 +65,69 @@ var outputFormats = []string{"table", "json", "yaml"}
 const clientHelp = `
 Every client command talks to one server's REST API (/api/v1):
   --server, KRONOS_SERVER        base URL of the server (default ` + defaultServer + `)
-  --namespace/-n, KRONOS_NAMESPACE  namespace of the request (default "default")
+  --namespace/-n, KRONOS_NAMESPACE  namespace of the request (default: the
+                                 credential's default namespace)
   --output/-o                    table (default), json or yaml
-A flag beats its environment variable.
+  --token-file, KRONOS_TOKEN, KRONOS_TOKEN_FILE
+                                 the API token (kro_…), sent as
+                                 "Authorization: Bearer"; in this order
+  --client-cert, --client-key, --ca-cert (KRONOS_CLIENT_CERT, KRONOS_CLIENT_KEY,
+  KRONOS_CA_CERT)                PEM files for an https server: a client
+                                 certificate bound to roles, and the CA that
+                                 signed the server's certificate
+A flag beats its environment variable, which beats the CLI config file:
+$KRONOS_CONFIG_DIR/config.yaml, else $XDG_CONFIG_HOME/kronos/config.yaml,
+else ~/.config/kronos/config.yaml, with the keys server, token, namespace,
+client_cert, client_key and ca_cert ("kronos login" writes it). Its token
+is sent only to its server.
 
-Exit codes: 0 ok; 1 the server failed or could not be reached, or a followed
-execution did not succeed; 2 usage error (bad flags or arguments, unreadable
-file); 3 not found (404); 4 conflict (409); 5 invalid (422, each field error
-printed with its location).`
+Exit codes: 0 ok; 1 the server failed or could not be reached (or rate
+limited the request: 429), or a followed execution did not succeed; 2 usage
+error (bad flags or arguments, unreadable file); 3 not found (404); 4
+conflict (409); 5 invalid (422, each field error printed with its location);
+6 not allowed (401, 403: missing, expired or revoked credentials, or a role
+too low).`
 
 // clientOptions are the settings of a client command and its API client.
 type clientOptions struct {
-	server    string
+	server string
+	// namespace is the namespace of the requests; "" sends none, and the
+	// server uses the credential's default namespace.
 	namespace string
 	output    string
+	// tokenFile, clientCert, clientKey and caCert are the flags' values
+	// until setup resolves them.
+	tokenFile                     string
+	clientCert, clientKey, caCert string
 	// namespaceSet is whether --namespace or KRONOS_NAMESPACE chose the
 	// namespace (a task file's namespace may not contradict it).
 	namespaceSet bool
+	// token is the API token the requests carry; "" sends none.
+	token string
+	// unsentToken, when the config file's token was not sent because it
+	// is saved for another server, says so for the message of a 401.
+	unsentToken string
+	// config is the CLI config file, as setup read it.
+	config *cliConfig
+
+	// retryAfter is the Retry-After of the last 429 answer.
+	retryAfter retryAfter
 
 	http *http.Client
 	api  *client.ClientWithResponses
+}
+
+// runGroup runs a command that only groups subcommands: without one it
+// prints the help; an unknown one is a usage error, with suggestions.
+func runGroup(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	err := fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		err = fmt.Errorf("%w: did you mean %s?", err, strings.Join(s, " or "))
+	}
+	return &usageError{err: fmtUsage(cmd, err)}
 }
 
 // newClientGroup returns a command that groups client subcommands and
@@ -87,64 +141,109 @@ func newClientGroup(use, short, long string, o *clientOptions, withNamespace boo
 		// A group runs no request itself: an unknown subcommand is a
 		// usage error, no subcommand prints the help.
 		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return cmd.Help()
-			}
-			err := fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
-			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-				err = fmt.Errorf("%w: did you mean %s?", err, strings.Join(s, " or "))
-			}
-			return &usageError{err: fmtUsage(cmd, err)}
-		},
+		RunE: runGroup,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return o.setup(cmd)
 		},
 	}
 	cmd.SuggestionsMinimumDistance = 2
-	f := cmd.PersistentFlags()
-	f.StringVar(&o.server, "server", defaultServer, "base URL of the Kronos server (env "+envServer+")")
-	if withNamespace {
-		f.StringVarP(&o.namespace, "namespace", "n", "default", "namespace of the request (env "+envNamespace+")")
-	}
-	f.StringVarP(&o.output, "output", "o", "table", "output format: table, json or yaml")
+	o.addFlags(cmd.PersistentFlags(), withNamespace, true)
 	return cmd
 }
 
-// setup applies the environment to the flags not given, checks them, and
-// makes the API client.
+// addFlags defines the client flags on f: --server, the credentials,
+// and --namespace and --output when asked for.
+func (o *clientOptions) addFlags(f *pflag.FlagSet, withNamespace, withOutput bool) {
+	f.StringVar(&o.server, "server", defaultServer, "base URL of the Kronos server (env "+envServer+")")
+	if withNamespace {
+		f.StringVarP(&o.namespace, "namespace", "n", "", "namespace of the request (env "+envNamespace+"; default: the credential's default namespace)")
+	}
+	if withOutput {
+		f.StringVarP(&o.output, "output", "o", "table", "output format: table, json or yaml")
+	}
+	f.StringVar(&o.tokenFile, "token-file", "", "`file` holding the API token (env "+envToken+" holds the token itself, "+envTokenFile+" a file)")
+	f.StringVar(&o.clientCert, "client-cert", "", "PEM client certificate `file` for an https server (env "+envClientCert+")")
+	f.StringVar(&o.clientKey, "client-key", "", "PEM private key `file` of --client-cert (env "+envClientKey+")")
+	f.StringVar(&o.caCert, "ca-cert", "", "PEM CA `file` that signed the https server's certificate (env "+envCACert+"; default: the system's)")
+}
+
+// setup settles every client setting (flag, else environment variable,
+// else CLI config file, else default), checks them, and makes the API
+// client.
 func (o *clientOptions) setup(cmd *cobra.Command) error {
 	flags := cmd.Flags()
-	if v, ok := os.LookupEnv(envServer); ok && !flags.Changed("server") {
-		o.server = v
+	cfg, err := loadCLIConfig(cmd.ErrOrStderr())
+	if err != nil {
+		return &usageError{err: err}
+	}
+	o.config = cfg
+	o.server, _ = pick(flags, "server", envServer, cfg, cfgServer)
+	if o.server == "" {
+		o.server = defaultServer
 	}
 	if flags.Lookup("namespace") != nil {
-		o.namespaceSet = flags.Changed("namespace")
-		if v, ok := os.LookupEnv(envNamespace); ok && !o.namespaceSet {
-			o.namespace, o.namespaceSet = v, true
+		var from string
+		o.namespace, from = pick(flags, "namespace", envNamespace, cfg, cfgNamespace)
+		if flags.Changed("namespace") && o.namespace == "" {
+			return &usageError{err: fmtUsage(cmd, errors.New("--namespace is empty: name a namespace, or leave it out for the credential's default namespace"))}
 		}
-		if o.namespace == "" {
-			return &usageError{err: fmtUsage(cmd, errors.New("--namespace is empty: name a namespace, or leave it out for default"))}
-		}
+		// The config file's namespace is a default, like the token's: a
+		// task file may name another.
+		o.namespaceSet = from == "--namespace" || from == envNamespace
+	}
+	if flags.Lookup("output") == nil {
+		o.output = "table"
 	}
 	if !slices.Contains(outputFormats, o.output) {
 		return &usageError{err: fmtUsage(cmd, fmt.Errorf("--output %q: use table, json or yaml", o.output))}
 	}
-	u, err := url.Parse(strings.TrimSpace(o.server))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return &usageError{err: fmtUsage(cmd, fmt.Errorf("--server %q (or %s): give the server's base URL, such as %s", o.server, envServer, defaultServer))}
+	u, err := parseServer(o.server)
+	if err != nil {
+		return &usageError{err: fmtUsage(cmd, fmt.Errorf("--server %q (or %s, or server in %s): give the server's base URL, such as %s",
+			o.server, envServer, cfg.displayPath(), defaultServer))}
 	}
-	// The client's paths start with /api/v1: a base URL that ends with it
-	// would double it.
-	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/api/v1")
-	o.server = strings.TrimSuffix(u.String(), "/")
-	o.http = &http.Client{}
+	o.server = u.String()
+	if o.token, err = o.resolveToken(flags, cfg); err != nil {
+		return &usageError{err: fmtUsage(cmd, err)}
+	}
+	transport, err := o.transport(flags, cfg, u)
+	if err != nil {
+		return &usageError{err: fmtUsage(cmd, err)}
+	}
+	o.http = &http.Client{Transport: &bearerTransport{base: transport, host: u.Host, o: o}}
 	o.api, err = client.NewClientWithResponses(o.server, client.WithHTTPClient(o.http))
 	return err
 }
 
-// ns is the namespace parameter of a request.
-func (o *clientOptions) ns() *string { return &o.namespace }
+// parseServer reads a server's base URL, http or https, without the
+// /api/v1 the client's paths start with (a base URL that ends with it
+// would double it) and without a trailing slash.
+func parseServer(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("not an http or https URL")
+	}
+	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/api/v1")
+	u.RawPath = ""
+	return u, nil
+}
+
+// ns is the namespace parameter of a request: nil when no namespace was
+// chosen, so that the server uses the credential's default namespace.
+func (o *clientOptions) ns() *string {
+	if o.namespace == "" {
+		return nil
+	}
+	return &o.namespace
+}
+
+// nsLabel names the namespace of the requests in a message.
+func (o *clientOptions) nsLabel() string {
+	if o.namespace == "" {
+		return "the token's default namespace"
+	}
+	return "namespace " + o.namespace
+}
 
 // apiResponse is what every response of the generated client has.
 type apiResponse interface {
@@ -162,7 +261,22 @@ func (o *clientOptions) check(what string, r apiResponse, err error) error {
 	if s := r.StatusCode(); s >= 200 && s < 300 {
 		return nil
 	}
-	return newProblemError(what, r.StatusCode(), r.GetBody())
+	return o.problem(what, r.StatusCode(), r.GetBody())
+}
+
+// problem is the problemError of an answer with status and body: with
+// the Retry-After of a 429, and without the token wherever the server
+// repeated it.
+func (o *clientOptions) problem(what string, status int, body []byte) *problemError {
+	e := newProblemError(what, status, body)
+	if status == http.StatusTooManyRequests {
+		e.retryAfter = o.retryAfter.take()
+	}
+	if status == http.StatusUnauthorized && o.unsentToken != "" {
+		e.hint += "\n" + o.unsentToken
+	}
+	e.redact(o.token)
+	return e
 }
 
 // transportError explains an error of a request that got no answer (or
@@ -199,6 +313,10 @@ type problemError struct {
 	title  string
 	detail string
 	fields []fieldProblem
+	// retryAfter is when a 429 says to retry: "3s", or an HTTP date.
+	retryAfter string
+	// hint says what to do; a 401 has one.
+	hint string
 }
 
 // fieldProblem is one invalid field of a problem.
@@ -228,7 +346,22 @@ func newProblemError(what string, status int, body []byte) *problemError {
 			e.detail += ": " + b
 		}
 	}
+	if status == http.StatusUnauthorized {
+		e.hint = `run "kronos login" or set ` + envToken + ` (a new server wrote its owner token to <data-dir>/` + ownerTokenFile + `)`
+	}
 	return e
+}
+
+// redact hides token wherever the server's answer repeats it.
+func (e *problemError) redact(token string) {
+	if token == "" {
+		return
+	}
+	hide := func(s string) string { return strings.ReplaceAll(s, token, "kro_…") }
+	e.title, e.detail = hide(e.title), hide(e.detail)
+	for i := range e.fields {
+		e.fields[i].message = hide(e.fields[i].message)
+	}
 }
 
 // Error is "title: detail", then one line per field error,
@@ -246,13 +379,25 @@ func (e *problemError) Error() string {
 		}
 		b.WriteString(f.message)
 	}
+	switch {
+	case e.retryAfter == "":
+	case strings.Contains(strings.ToLower(e.detail), "retry after"):
+		b.WriteString(" (Retry-After: " + e.retryAfter + ")")
+	default:
+		b.WriteString("; retry after " + e.retryAfter + " (Retry-After)")
+	}
+	if e.hint != "" {
+		b.WriteString("\n" + e.hint)
+	}
 	return b.String()
 }
 
 // ExitCode is the exit code of the problem's status: 3 for 404, 4 for
-// 409, 5 for 422, 1 otherwise.
+// 409, 5 for 422, 6 for 401 and 403, 1 otherwise (429 included).
 func (e *problemError) ExitCode() int {
 	switch e.status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return exitDenied
 	case http.StatusNotFound:
 		return exitNotFound
 	case http.StatusConflict:

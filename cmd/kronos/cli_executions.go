@@ -288,7 +288,7 @@ func (o *clientOptions) follow(cmd *cobra.Command, id string) error {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-		return newProblemError(what, resp.StatusCode, body)
+		return o.problem(what, resp.StatusCode, body)
 	}
 	out := cmd.OutOrStdout()
 	var end *client.Execution

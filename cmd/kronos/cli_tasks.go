@@ -338,7 +338,7 @@ func newTasksDeleteCmd(o *clientOptions) *cobra.Command {
 				return err
 			}
 			if o.output == "table" {
-				fmt.Fprintf(cmd.OutOrStdout(), "task %q deleted (namespace %s)\n", args[0], o.namespace)
+				fmt.Fprintf(cmd.OutOrStdout(), "task %q deleted (%s)\n", args[0], o.nsLabel())
 			}
 			return nil
 		},

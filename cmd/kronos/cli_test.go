@@ -58,7 +58,7 @@ func TestCLIAgainstAServer(t *testing.T) {
 	}))
 	t.Cleanup(sink.Close)
 	dataDir, _ := newDataDir(t)
-	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks")
+	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--dev", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks")
 	base := srv.waitURL(t)
 	waitHealthy(t, base, srv)
 	s := "--server=" + base
@@ -352,7 +352,7 @@ func decodeJSON(t *testing.T, s string, v any) {
 func TestCLIPlugins(t *testing.T) {
 	t.Parallel()
 	dataDir, _ := newDataDir(t)
-	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json")
+	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--dev", "--data-dir", dataDir, "--log-format", "json")
 	base := srv.waitURL(t)
 	waitHealthy(t, base, srv)
 	s := "--server=" + base
@@ -385,7 +385,7 @@ func TestCLIPlugins(t *testing.T) {
 func TestCLISecrets(t *testing.T) {
 	t.Parallel()
 	dataDir, _ := newDataDir(t)
-	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json")
+	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--dev", "--data-dir", dataDir, "--log-format", "json")
 	base := srv.waitURL(t)
 	waitHealthy(t, base, srv)
 	s := "--server=" + base

@@ -19,6 +19,7 @@ import (
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
 
+	"github.com/shiyu-coder/kronos/api"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/storeurl"
 	"github.com/shiyu-coder/kronos/core/retention"
@@ -46,6 +47,13 @@ const (
 	keySecretKeyFile   = "secret-key-file"
 	keyWorkers         = "workers"
 	keyNSWorkers       = "namespace-workers"
+	keyDev             = "dev"
+	keyTLSCert         = "tls-cert"
+	keyTLSKey          = "tls-key"
+	keyClientCA        = "client-ca"
+	keyRateLimit       = "rate-limit"
+	keyRateBurst       = "rate-burst"
+	keyAuditMaxAge     = "audit-retention"
 	// keyConfig names the config file; it is a flag and an environment
 	// variable, not a key in the file.
 	keyConfig = "config"
@@ -69,6 +77,7 @@ var fileKeys = []string{
 	keyLogLevel, keyLogFormat, keyShutdownTimeout, keyAllowPrivate,
 	keyRetentionMaxAge, keyRetentionKeep, keyRetentionEvery,
 	keyWorkers, keyNSWorkers, keySecretKeyFile,
+	keyDev, keyTLSCert, keyTLSKey, keyClientCA, keyRateLimit, keyRateBurst, keyAuditMaxAge,
 }
 
 // Config is the validated configuration of kronos server.
@@ -110,12 +119,30 @@ type Config struct {
 	// SecretKeyFile is the keyring that seals secrets; empty means the one
 	// kept in DataDir (created at the first start).
 	SecretKeyFile string
+	// SecretKey is the keyring itself, from the environment variable
+	// KRONOS_SECRET_KEY only (never a flag or a file key: a flag shows in
+	// the process list). It beats SecretKeyFile.
+	SecretKey string
 	// Workers bounds the executions running at once on this node; 0 is
 	// the engine's default (16 per CPU).
 	Workers int
 	// NamespaceWorkers bounds one namespace's share of Workers; 0 is the
 	// engine's default (three quarters of Workers).
 	NamespaceWorkers int
+	// Dev lets requests without credentials act as an owner. Only on a
+	// loopback --addr; the server says so in its log.
+	Dev bool
+	// TLSCert and TLSKey, both or neither, make the server speak HTTPS.
+	TLSCert, TLSKey string
+	// ClientCA, with TLS, accepts client certificates signed by it as
+	// credentials (bound to roles with kronos tokens create --subject).
+	ClientCA string
+	// RateLimit is each principal's requests per second on this node; 0
+	// turns the limit off. RateBurst is the bucket size.
+	RateLimit float64
+	RateBurst int
+	// AuditMaxAge is how long audit events are kept; 0 keeps them all.
+	AuditMaxAge time.Duration
 	// File is the config file read, or "".
 	File string
 }
@@ -152,10 +179,22 @@ func addServerFlags(fs *pflag.FlagSet) {
 	fs.String(keySecretKeyFile, "", "file of the keys that seal secrets, one \"ID HEX\" line each, the first sealing (default: generated once into <data-dir>/secret.keys)")
 	fs.Int(keyWorkers, 0, "executions running at once on this node (0: 16 per CPU)")
 	fs.Int(keyNSWorkers, 0, "executions of one namespace running at once on this node, so that one tenant cannot take every worker (0: three quarters of --workers)")
+	fs.Bool(keyDev, false, "let requests without credentials act as an owner (local development; only with a loopback --addr such as localhost:8080)")
+	fs.String(keyTLSCert, "", "PEM certificate `file` to serve HTTPS with (with --tls-key)")
+	fs.String(keyTLSKey, "", "PEM private key `file` of --tls-cert")
+	fs.String(keyClientCA, "", "PEM CA `file`: accept client certificates it signed as credentials (needs --tls-cert; kronos pki makes one)")
+	fs.Float64(keyRateLimit, api.DefaultRatePerSecond, "API requests per second each token or certificate may make on this node (0: no limit)")
+	fs.Int(keyRateBurst, api.DefaultRateBurst, "requests a token may make at once before --rate-limit applies")
+	fs.Duration(keyAuditMaxAge, retention.DefaultAuditMaxAge, "delete audit events this long after they happened (0 keeps them all)")
 	fs.VisitAll(func(f *pflag.Flag) {
 		f.Usage += " [$" + envName(f.Name) + "]"
 	})
 }
+
+// envSecretKey holds the secret keyring itself ("ID HEX" lines, or
+// several separated by a literal \n), for deployments that pass secrets in
+// the environment.
+const envSecretKey = envPrefix + "SECRET_KEY"
 
 // envName returns the environment variable of setting name.
 func envName(name string) string {
@@ -314,6 +353,12 @@ func loadConfig(fs *pflag.FlagSet, environ []string) (Config, error) {
 	}
 
 	cfg.SecretKeyFile = str(keySecretKeyFile)
+	if v := strings.TrimSpace(envs[envSecretKey]); v != "" {
+		cfg.SecretKey = strings.ReplaceAll(v, `\n`, "\n")
+		if cfg.SecretKeyFile != "" {
+			errs = append(errs, fmt.Errorf("%s and --secret-key-file (or %s) both give the secret keys: keep one", envSecretKey, envName(keySecretKeyFile)))
+		}
+	}
 	cfg.NodeID = str(keyNodeID)
 	if cfg.NodeID != "" {
 		if err := datadir.CheckNodeID(cfg.NodeID); err != nil {
@@ -396,16 +441,60 @@ func loadConfig(fs *pflag.FlagSet, environ []string) (Config, error) {
 		bad(keyRetentionKeep, strconv.Itoa(cfg.RetentionKeepPerTask), "must not be negative; use 0 to keep every execution, or a count such as 1000")
 	}
 
-	switch v := k.Get(keyAllowPrivate).(type) {
-	case bool:
-		cfg.AllowPrivateNetworks = v
-	default:
-		s := str(keyAllowPrivate)
-		b, perr := strconv.ParseBool(s)
-		if perr != nil {
-			bad(keyAllowPrivate, s, "want true or false")
+	boolean := func(key string) bool {
+		switch v := k.Get(key).(type) {
+		case bool:
+			return v
+		default:
+			s := str(key)
+			b, perr := strconv.ParseBool(s)
+			if perr != nil {
+				bad(key, s, "want true or false")
+			}
+			return b
 		}
-		cfg.AllowPrivateNetworks = b
+	}
+	cfg.AllowPrivateNetworks = boolean(keyAllowPrivate)
+	cfg.Dev = boolean(keyDev)
+	if cfg.Dev && cfg.Addr != "" && !loopback(cfg.Addr) {
+		bad(keyDev, "true", fmt.Sprintf("anonymous access is only for a server on loopback, and --addr %s is not; use --addr localhost:8080, or drop --dev and use the owner token written to <data-dir>/%s", cfg.Addr, ownerTokenFile))
+	}
+
+	cfg.TLSCert, cfg.TLSKey, cfg.ClientCA = str(keyTLSCert), str(keyTLSKey), str(keyClientCA)
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		bad(keyTLSCert, cfg.TLSCert, "--tls-cert and --tls-key go together: give both files, or neither for plain HTTP")
+	}
+	if cfg.ClientCA != "" && cfg.TLSCert == "" {
+		bad(keyClientCA, cfg.ClientCA, "client certificates need HTTPS: add --tls-cert and --tls-key (kronos pki issue server makes them)")
+	}
+	for _, key := range []string{keyTLSCert, keyTLSKey, keyClientCA} {
+		if f := str(key); f != "" {
+			if _, err := os.Stat(f); err != nil {
+				bad(key, f, "cannot be read: "+err.Error())
+			}
+		}
+	}
+
+	switch v := k.Get(keyRateLimit).(type) {
+	case float64:
+		cfg.RateLimit = v
+	default:
+		s := str(keyRateLimit)
+		f, perr := strconv.ParseFloat(s, 64)
+		if perr != nil {
+			bad(keyRateLimit, s, "want requests per second such as 50, or 0 for no limit")
+		}
+		cfg.RateLimit = f
+	}
+	if cfg.RateLimit < 0 {
+		bad(keyRateLimit, fmt.Sprint(cfg.RateLimit), "must not be negative; use 0 for no limit")
+	}
+	cfg.RateBurst = count(keyRateBurst, "want a whole number such as 200")
+	if cfg.RateBurst < 0 {
+		bad(keyRateBurst, strconv.Itoa(cfg.RateBurst), "must not be negative")
+	}
+	if cfg.AuditMaxAge, durOK = duration(keyAuditMaxAge, "2160h (90 days) or 0 to keep audit events forever"); durOK && cfg.AuditMaxAge < 0 {
+		bad(keyAuditMaxAge, cfg.AuditMaxAge.String(), "must not be negative; use 0 to keep audit events forever")
 	}
 
 	if len(errs) > 0 {
@@ -443,6 +532,20 @@ func checkAddr(addr string) error {
 		return fmt.Errorf("port %q is not a number from 0 to 65535, such as %s:8080", port, host)
 	}
 	return nil
+}
+
+// loopback reports whether a listen address only takes connections from
+// this machine: localhost or a loopback IP, not a wildcard.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkRedisURL checks one --redis URL.

@@ -468,3 +468,35 @@ type fakeAddr string
 
 func (a fakeAddr) Network() string { return "tcp" }
 func (a fakeAddr) String() string  { return string(a) }
+
+// TestAuthSettings: --dev only on loopback, TLS files together and
+// readable, the keyring from KRONOS_SECRET_KEY.
+func TestAuthSettings(t *testing.T) {
+	for _, addr := range []string{"localhost:8080", "127.0.0.1:0", "[::1]:8080"} {
+		if _, err := load(t, []string{"--addr", addr, "--dev"}, nil, ""); err != nil {
+			t.Errorf("--dev on %s: %v", addr, err)
+		}
+	}
+	for _, addr := range []string{":8080", "0.0.0.0:8080", "10.0.0.1:8080"} {
+		if _, err := load(t, []string{"--addr", addr, "--dev"}, nil, ""); err == nil || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("--dev on %s: %v, want a refusal that says loopback", addr, err)
+		}
+	}
+	if _, err := load(t, []string{"--tls-cert", "/nonexistent.crt"}, nil, ""); err == nil || !strings.Contains(err.Error(), "--tls-key") {
+		t.Errorf("--tls-cert alone: %v", err)
+	}
+	if _, err := load(t, []string{"--client-ca", "/nonexistent.crt"}, nil, ""); err == nil || !strings.Contains(err.Error(), "HTTPS") {
+		t.Errorf("--client-ca without TLS: %v", err)
+	}
+	key := "k1 " + strings.Repeat("ab", 32)
+	cfg, err := load(t, nil, []string{"KRONOS_SECRET_KEY=" + key}, "")
+	if err != nil || cfg.SecretKey != key {
+		t.Errorf("KRONOS_SECRET_KEY: %q, %v", cfg.SecretKey, err)
+	}
+	if _, err := load(t, []string{"--secret-key-file", "/x"}, []string{"KRONOS_SECRET_KEY=" + key}, ""); err == nil {
+		t.Error("KRONOS_SECRET_KEY with --secret-key-file: accepted")
+	}
+	if _, err := load(t, []string{"--rate-limit", "-1"}, nil, ""); err == nil {
+		t.Error("--rate-limit -1: accepted")
+	}
+}

@@ -39,7 +39,11 @@ var bin struct {
 }
 
 func TestMain(m *testing.M) {
+	// The client commands run in-process read the CLI config file and
+	// KRONOS_TOKEN: the developer's must not reach the test servers.
+	cleanup := isolateCLIEnvironment()
 	code := m.Run()
+	cleanup()
 	if bin.dir != "" {
 		_ = os.RemoveAll(bin.dir)
 	}

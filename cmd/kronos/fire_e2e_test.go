@@ -49,7 +49,7 @@ func TestServerFiresATaskThroughTheHTTPPlugin(t *testing.T) {
 	}
 	_ = st.Close()
 
-	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks")
+	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--dev", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks")
 	base := srv.waitURL(t)
 	waitHealthy(t, base, srv)
 	deadline := time.Now().Add(startDeadline)

@@ -175,7 +175,7 @@ func TestServerAfterKill9RecordsInterruptedRetriesAndSettlesMissedInstants(t *te
 		},
 		core.Task{Name: "tick", Schedule: "* * * * * *", Executor: "http", Config: httpConfig(t, sk.URL+"/tick"), Misfire: core.MisfireSkip},
 	)
-	args := []string{"server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks"}
+	args := []string{"server", "--addr", "127.0.0.1:0", "--dev", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks"}
 
 	first := startServer(t, args...)
 	waitHealthy(t, first.waitURL(t), first)
@@ -294,7 +294,7 @@ func TestServerTimesOutAndRetriesAHangingExecution(t *testing.T) {
 		Timeout: 300 * time.Millisecond, Misfire: core.MisfireRunOnce,
 		Retry: core.RetryPolicy{MaxAttempts: 2, InitialBackoff: 100 * time.Millisecond},
 	})
-	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks")
+	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--dev", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks")
 	waitHealthy(t, srv.waitURL(t), srv)
 	sk.await(t, srv, "/block", 2)
 	// Wait for the second attempt to time out too before stopping.

@@ -26,8 +26,9 @@ UI arrive in later releases.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{err: fmtUsage(cmd, err)}
 	})
-	root.AddCommand(newServerCmd(), newVersionCmd(), newBenchCmd(), newOpenAPICmd())
+	root.AddCommand(newServerCmd(), newVersionCmd(), newBenchCmd(), newOpenAPICmd(), newPKICmd())
 	root.AddCommand(newTasksCmd(), newExecutionsCmd(), newNamespacesCmd(), newPluginsCmd(), newSecretsCmd())
+	root.AddCommand(newTokensCmd(), newAuditCmd(), newLoginCmd(), newLogoutCmd(), newWhoamiCmd())
 	return root
 }
 

@@ -33,7 +33,7 @@ func TestServerResolvesAndRedactsSecrets(t *testing.T) {
 	}))
 	t.Cleanup(sink.Close)
 	dataDir, _ := newDataDir(t)
-	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks")
+	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--dev", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks")
 	base := srv.waitURL(t)
 	waitHealthy(t, base, srv)
 	api := base + "/api/v1"
@@ -104,6 +104,11 @@ func TestServerResolvesAndRedactsSecrets(t *testing.T) {
 			t.Fatalf("execution %v", x)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// The audit log holds the changes, before and after, without the value.
+	audit := call(http.MethodGet, "/audit?limit=1000", nil, http.StatusOK)
+	if n := len(audit["events"].([]any)); n < 4 {
+		t.Errorf("the audit log holds %d events, want the put, create and delete at least", n)
 	}
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +22,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/shiyu-coder/kronos/api"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
@@ -182,6 +183,23 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		return err
 	}
 	vault := &secrets.Vault{Store: st, Keyring: keyring}
+
+	// 5b. Credentials: the key tokens are hashed with, the first owner
+	// token on a new store, and anonymous access for --dev on loopback.
+	hashKey, err := vault.TokenHashKey(ctx)
+	if err != nil {
+		return err
+	}
+	if err := bootstrapOwner(ctx, st, hashKey, cfg.DataDir, logOut, log); err != nil {
+		return err
+	}
+	authn, err := api.NewAuthenticator(api.AuthConfig{Store: st, HashKey: hashKey, Anonymous: cfg.Dev, Logger: log.With("component", "auth")})
+	if err != nil {
+		return err
+	}
+	if cfg.Dev {
+		log.Warn("--dev: requests without credentials act as an owner; this server listens on loopback only", "addr", cfg.Addr)
+	}
 	rt, ex, err := startExecutor(ctx, cfg, builtins, st, vault, log.With("component", "wasm"))
 	if err != nil {
 		return err
@@ -226,7 +244,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		keep = -1
 	}
 	ret, err := retention.New(retention.Config{
-		Store: st, MaxAge: maxAge, KeepPerTask: keep, Interval: cfg.RetentionInterval,
+		Store: st, MaxAge: maxAge, KeepPerTask: keep, Interval: cfg.RetentionInterval, AuditMaxAge: cfg.AuditMaxAge,
 		Logger: log.With("component", "retention"),
 	})
 	if err != nil {
@@ -242,14 +260,21 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		}
 		return st.Ping(ctx)
 	})
-	api.New(mux, api.Config{
+	api.New(mux, api.Config{ //nolint:contextcheck // every handler takes its request's context
 		Store: st, Scheduler: eng, Validator: ex, Plugins: ex, Secrets: vault,
-		Node:   api.NodeInfo{ID: nodeID, Version: version, StartedAt: owner.Started, Store: st.Driver(), Mode: mode(cfg)},
-		Logger: log.With("component", "api"),
+		Node:      api.NodeInfo{ID: nodeID, Version: version, StartedAt: owner.Started, Store: st.Driver(), Mode: mode(cfg)},
+		Auth:      authn,
+		RateLimit: api.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst},
+		Logger:    log.With("component", "api"),
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
+	mux.Handle("GET /metrics", api.MetricsHandler(authn, metrics, log.With("component", "metrics")))
 	mux.HandleFunc("GET /{$}", handleRoot)
+	tlsConfig, err := serverTLS(cfg)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
+		TLSConfig:         tlsConfig,
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
@@ -262,6 +287,9 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		"version", version, "node_id", nodeID, "data_dir", cfg.DataDir,
 		"driver", st.Driver(), "store", cfg.Store.String(), "addr", ln.Addr().String())
 	url := browseURL(ln.Addr())
+	if tlsConfig != nil {
+		url = "https://" + strings.TrimPrefix(url, "http://")
+	}
 	log.Info("listening on "+url, "url", url)
 
 	// 9. Run until a signal or a failure; then stop everything.
@@ -307,7 +335,11 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 	{
 		// The HTTP server.
 		g.Add(func() error {
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			serve := srv.Serve
+			if tlsConfig != nil {
+				serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
+			}
+			if err := serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				return fmt.Errorf("serve HTTP on %s: %w", ln.Addr(), err)
 			}
 			return nil
@@ -324,6 +356,34 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		})
 	}
 	return g.Run()
+}
+
+// serverTLS returns the TLS settings of --tls-cert, --tls-key and
+// --client-ca, or nil for plain HTTP. Client certificates are asked for
+// but not required, so that bearer tokens keep working over the same
+// port; one that does not chain to --client-ca fails the handshake.
+func serverTLS(cfg Config) (*tls.Config, error) {
+	if cfg.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("load --tls-cert %s and --tls-key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	if cfg.ClientCA != "" {
+		pem, err := os.ReadFile(cfg.ClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("read --client-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--client-ca %s holds no PEM certificate", cfg.ClientCA)
+		}
+		tc.ClientCAs = pool
+		tc.ClientAuth = tls.VerifyClientCertIfGiven
+	}
+	return tc, nil
 }
 
 // dataDirError adds what to do to a refused data dir lock.
@@ -375,6 +435,13 @@ func mode(cfg Config) string {
 // loadKeyring reads the secret keys from --secret-key-file, or from the
 // data dir, where the first start creates them.
 func loadKeyring(cfg Config, log *slog.Logger) (*auth.Keyring, error) {
+	if cfg.SecretKey != "" {
+		kr, err := auth.ParseKeyring(cfg.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", envSecretKey, err)
+		}
+		return kr, nil
+	}
 	if cfg.SecretKeyFile != "" {
 		b, err := os.ReadFile(cfg.SecretKeyFile)
 		if err != nil {

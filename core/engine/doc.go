@@ -34,6 +34,11 @@
 //     that one tenant's flood delays another's execution by one turn at
 //     most; results go to the writer without the worker waiting for the
 //     commit;
+//   - namespace quotas (quota.go): max_concurrent_executions lowers the
+//     pool's bound for one namespace; max_executions_per_minute counts
+//     what starts in a sliding minute, records a scheduled fire or retry
+//     beyond it skipped (naming the quota) and refuses a manual trigger
+//     with store.ErrQuotaExceeded;
 //   - Prometheus metrics (metrics.go).
 //
 // Not built here: the concurrency policy across nodes and lease changes

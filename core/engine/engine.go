@@ -103,6 +103,9 @@ type Engine struct {
 	// recover never mistakes them for a previous run's; recovered ends it.
 	fresh     map[string]bool
 	recovered bool
+	// quotas holds the quotas of each namespace that has any, as last
+	// heard from Upsert, Trigger or UpdateNamespace (quota.go).
+	quotas map[string]*nsQuota
 
 	wake    chan struct{}
 	pool    *pool[job]
@@ -161,6 +164,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		fresh:   map[string]bool{},
 		wake:    make(chan struct{}, 1),
 		backlog: map[string][]ready{},
+		quotas:  map[string]*nsQuota{},
 		writer:  newWriter(base, cfg.Store, cfg.Logger),
 		runCtx:  runCtx,
 		stopRun: stop,
@@ -212,6 +216,7 @@ func (e *Engine) upsertFrom(t core.Task, settings core.NamespaceSettings, from t
 	sched, err := t.ParseSchedule()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.setQuotasLocked(t.Namespace, settings.Quotas)
 	lease := e.leases[PartitionOf(t.ID, e.cfg.Leaser.Partitions())]
 	if err != nil || lease == nil {
 		delete(e.tasks, t.ID)
@@ -377,20 +382,29 @@ func (e *Engine) dueJobs(now time.Time) (jobs []job, next time.Time, more bool) 
 		// this node. A retry or a late run of a missed instant is never
 		// skipped or made to replace anything: under forbid and replace
 		// it waits in the task's backlog until nothing of the task runs.
-		if others := e.byTask[x.TaskID]; len(others) > 0 && en.task.Concurrency != core.ConcurrencyAllow && en.task.Concurrency != "" {
+		others := e.byTask[x.TaskID]
+		policy := en.task.Concurrency
+		if len(others) > 0 && policy != core.ConcurrencyAllow && policy != "" {
 			if x.Attempt > 1 || x.Trigger == core.TriggerCatchUp {
 				e.backlog[x.TaskID] = append(e.backlog[x.TaskID], r)
 				continue
 			}
-			switch en.task.Concurrency {
-			case core.ConcurrencyForbid:
+			if policy == core.ConcurrencyForbid {
 				e.skipLocked(x, "forbid: an earlier execution of the task was still running")
 				continue
-			case core.ConcurrencyReplace:
-				for _, r := range others {
-					r.replacedBy = x.ScheduledAt
-					r.cancel()
-				}
+			}
+		}
+		// The namespace's per-minute quota counts what starts: an
+		// instant the policy skipped does not count, and one the quota
+		// refuses replaces nothing.
+		if reason := e.takeRateLocked(x.Namespace, now); reason != "" {
+			e.skipLocked(x, reason)
+			continue
+		}
+		if len(others) > 0 && policy == core.ConcurrencyReplace {
+			for _, r := range others {
+				r.replacedBy = x.ScheduledAt
+				r.cancel()
 			}
 		}
 		jobs = append(jobs, e.registerLocked(x, *en))
@@ -497,7 +511,8 @@ func (e *Engine) Cancel(executionID string) bool {
 // Trigger runs a task now, outside its schedule, with an optional config
 // that replaces the task's for this run. The execution is claimed as a
 // manual trigger (it never takes a scheduled instant's key) and started at
-// once; Trigger returns it as claimed.
+// once; Trigger returns it as claimed. Beyond the namespace's per-minute
+// quota nothing is claimed, and the error wraps store.ErrQuotaExceeded.
 func (e *Engine) Trigger(ctx context.Context, t core.Task, settings core.NamespaceSettings, config json.RawMessage) (core.Execution, error) {
 	if len(config) > 0 {
 		t.Config = config
@@ -505,6 +520,13 @@ func (e *Engine) Trigger(ctx context.Context, t core.Task, settings core.Namespa
 	var claimed []core.Execution
 	var err error
 	at := e.cfg.Clock.Now()
+	e.mu.Lock()
+	e.setQuotasLocked(t.Namespace, settings.Quotas)
+	refused := e.takeRateLocked(t.Namespace, at)
+	e.mu.Unlock()
+	if refused != "" {
+		return core.Execution{}, fmt.Errorf("engine: trigger %q: %s: %w", t.Name, refused, store.ErrQuotaExceeded)
+	}
 	// Two triggers of one task in the same millisecond share a key: take
 	// the next millisecond.
 	for range 10 {

@@ -19,6 +19,7 @@ type metrics struct {
 	executions *prometheus.CounterVec
 	duration   *prometheus.HistogramVec
 	claim      prometheus.Histogram
+	quota      *prometheus.CounterVec
 }
 
 // lagBuckets run from a millisecond (the target's scale) to a minute.
@@ -52,6 +53,10 @@ func newMetrics(reg prometheus.Registerer, e *Engine) (*metrics, error) {
 			Help:    "Time to claim one batch of executions ahead of their instants in the store.",
 			Buckets: prometheus.ExponentialBuckets(.0005, 2, 14), // 0.5 ms to 4 s
 		}),
+		quota: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kronos_quota_rejections_total",
+			Help: "Executions refused on this node by a namespace quota (skipped, or a manual trigger refused), by namespace and quota.",
+		}, []string{"namespace", "quota"}),
 	}
 	gauges := []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -76,7 +81,7 @@ func newMetrics(reg prometheus.Registerer, e *Engine) (*metrics, error) {
 		}, func() float64 { e.mu.Lock(); defer e.mu.Unlock(); return float64(len(e.leases)) }),
 	}
 	var errs []error
-	for _, c := range append([]prometheus.Collector{m.fires, m.lag, m.executions, m.duration, m.claim}, gauges...) {
+	for _, c := range append([]prometheus.Collector{m.fires, m.lag, m.executions, m.duration, m.claim, m.quota}, gauges...) {
 		errs = append(errs, reg.Register(c))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -105,4 +110,9 @@ func (m *metrics) ended(x core.Execution, executor string, status core.Execution
 // running (skipped).
 func (m *metrics) recorded(namespace, executor string, status core.ExecutionStatus, n int) {
 	m.executions.WithLabelValues(namespace, executor, string(status)).Add(float64(n))
+}
+
+// quotaRejected counts an execution refused by the namespace's quota.
+func (m *metrics) quotaRejected(namespace, quota string) {
+	m.quota.WithLabelValues(namespace, quota).Inc()
 }

@@ -29,9 +29,16 @@ func TestMetricsCountFiresLagAndResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	drive(t, clk, []*engine.Engine{e}, e0.Add(3*time.Second))
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	// A worker gives its slot back just after the result it recorded, so
+	// the running gauge reaches 0 a moment after the last result.
+	var families []*dto.MetricFamily
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if families, err = reg.Gather(); err != nil {
+			t.Fatal(err)
+		}
+		if gaugeValue(families, "kronos_executions_running") == 0 || time.Now().After(deadline) {
+			break
+		}
 	}
 	got := map[string]*dto.MetricFamily{}
 	for _, f := range families {
@@ -89,4 +96,14 @@ func TestMetricsCountFiresLagAndResults(t *testing.T) {
 	if value("kronos_claim_batch_seconds", nil) == 0 {
 		t.Error("no claim batch observed")
 	}
+}
+
+// gaugeValue is the value of the first series of the gauge name, or -1.
+func gaugeValue(families []*dto.MetricFamily, name string) float64 {
+	for _, f := range families {
+		if f.GetName() == name && len(f.GetMetric()) > 0 {
+			return f.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return -1
 }

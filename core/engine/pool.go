@@ -6,11 +6,12 @@ import (
 )
 
 // pool runs executions on at most `workers` goroutines at once, at most
-// perNamespace of them for one namespace. Executions wait in a queue per
-// namespace, and the namespaces with executions waiting take turns for
-// each free worker, first come first served within each, so that one
-// tenant's flood delays another tenant's execution by at most one turn,
-// never by the length of the flood.
+// perNamespace of them for one namespace (or the namespace's lower limit,
+// its max_concurrent_executions quota, set by setLimit). Executions wait
+// in a queue per namespace, and the namespaces with executions waiting
+// take turns for each free worker, first come first served within each,
+// so that one tenant's flood delays another tenant's execution by at most
+// one turn, never by the length of the flood.
 //
 // Workers are goroutines started on demand: submit starts one while fewer
 // than `workers` run, and a worker takes the next execution as soon as it
@@ -25,6 +26,7 @@ type pool[J any] struct {
 	mu      sync.Mutex
 	running int            // workers alive
 	busy    map[string]int // executions running, per namespace
+	limits  map[string]int // limits below perNamespace, per namespace
 	queues  map[string][]J // executions waiting, per namespace
 	turns   []string       // namespaces with executions waiting, in turn order
 	next    int            // whose turn it is
@@ -34,8 +36,36 @@ type pool[J any] struct {
 func newPool[J any](workers, perNamespace int, run func(J)) *pool[J] {
 	return &pool[J]{
 		run: run, workers: workers, perNamespace: min(perNamespace, workers),
-		busy: map[string]int{}, queues: map[string][]J{},
+		busy: map[string]int{}, queues: map[string][]J{}, limits: map[string]int{},
 	}
+}
+
+// setLimit caps the executions of namespace running at once at n, when n
+// is below perNamespace; n <= 0 restores perNamespace. Executions already
+// running go on; a raised limit starts workers for those waiting.
+func (p *pool[J]) setLimit(namespace string, n int) {
+	p.mu.Lock()
+	if n <= 0 || n >= p.perNamespace {
+		delete(p.limits, namespace)
+	} else {
+		p.limits[namespace] = n
+	}
+	// Start workers for what the limit now lets through; a surplus one
+	// finds nothing to take and exits.
+	start := max(0, min(p.limitLocked(namespace)-p.busy[namespace], len(p.queues[namespace]), p.workers-p.running))
+	p.running += start
+	p.mu.Unlock()
+	for range start {
+		go p.work()
+	}
+}
+
+// limitLocked returns how many executions of namespace may run at once.
+func (p *pool[J]) limitLocked(namespace string) int {
+	if n, ok := p.limits[namespace]; ok {
+		return n
+	}
+	return p.perNamespace
 }
 
 // submit queues an execution of namespace and starts a worker if the pool
@@ -89,7 +119,7 @@ func (p *pool[J]) takeLocked() (string, J, bool) {
 			p.next = 0
 		}
 		ns := p.turns[p.next]
-		if p.busy[ns] >= p.perNamespace {
+		if p.busy[ns] >= p.limitLocked(ns) {
 			p.next++
 			continue
 		}
