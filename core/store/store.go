@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shiyu-coder/kronos/core"
@@ -25,6 +27,10 @@ var (
 	// ErrQuotaExceeded: a write would take a namespace past a limit, such
 	// as the number of keys in its key-value store.
 	ErrQuotaExceeded = errors.New("quota exceeded")
+	// ErrFenced: a claim carried a fence whose epoch is no longer its
+	// partition's current epoch, so nothing was claimed. The error is a
+	// *FencedError, which names the stale partitions.
+	ErrFenced = errors.New("fenced: the partition's lease was acquired by another holder since")
 )
 
 // Limits on list calls.
@@ -86,6 +92,18 @@ type Store interface {
 	// transaction, and returns those it inserted with their IDs; the others
 	// were claimed before (by this or another node) and are left alone.
 	ExecutionClaim(ctx context.Context, execs []core.Execution) ([]core.Execution, error)
+	// ExecutionClaimFenced is ExecutionClaim under fences: in the same
+	// transaction, before inserting, one conditional statement checks that
+	// every fence's epoch is its partition's current epoch (and takes the
+	// partitions' write locks, so that a concurrent PartitionAcquire waits
+	// for the claim to commit or roll back). When any fence is stale, or
+	// names a partition that does not exist, nothing is inserted and the
+	// error is a *FencedError, which wraps ErrFenced and names the stale
+	// partitions. Two fences of the same partition are a field error on
+	// "fences". Without fences it is ExecutionClaim; without executions it
+	// checks nothing. The executions' FencingToken is stored as given:
+	// callers set it to their fence's epoch.
+	ExecutionClaimFenced(ctx context.Context, fences []Fence, execs []core.Execution) ([]core.Execution, error)
 	// ExecutionGet returns the execution with the ID.
 	ExecutionGet(ctx context.Context, id string) (core.Execution, error)
 	// ExecutionList returns one page of executions, newest instant first.
@@ -113,6 +131,22 @@ type Store interface {
 	// counts toward p.Keep, whatever its status, but only final ones are
 	// deleted: pending and running executions are never touched.
 	ExecutionTrim(ctx context.Context, p ExecutionTrimParams) (int64, error)
+
+	// PartitionsInit makes sure the cluster's partitions exist: on an
+	// empty table it creates n (epoch 0, no holder) and returns n;
+	// otherwise it returns how many are stored — fixed when the cluster was
+	// created — whatever n. Safe when several nodes call it at once: the
+	// first to insert wins, and exactly its n rows result. n must be in
+	// [1, MaxPartitions].
+	PartitionsInit(ctx context.Context, n int) (int, error)
+	// PartitionAcquire bumps partition p's epoch by one and records holder
+	// as its holder, acquired now, returning the new epoch, in one
+	// conditional statement (no read-then-write): concurrent acquisitions
+	// of one partition each get an epoch of their own. ErrNotFound when p
+	// does not exist.
+	PartitionAcquire(ctx context.Context, p int, holder string) (int64, error)
+	// PartitionList returns every partition, by number.
+	PartitionList(ctx context.Context) ([]Partition, error)
 
 	// LogAppend stores log lines in batches. (ExecutionID, Seq) is unique.
 	LogAppend(ctx context.Context, lines []core.LogLine) error
@@ -361,6 +395,73 @@ type KVSetParams struct {
 	// are not one statement, so writers racing at the limit on MySQL may
 	// take it a few keys past. Defaults to 0, no limit.
 	MaxKeys int
+}
+
+// MaxPartitions is the most partitions PartitionsInit creates.
+const MaxPartitions = 1 << 16
+
+// Partition is one of the cluster's partitions as the store keeps it: the
+// epoch is the fencing token of its latest acquisition.
+type Partition struct {
+	// Number is the partition, from 0.
+	Number int
+	// Epoch counts the partition's acquisitions: 0 until the first.
+	Epoch int64
+	// Holder is who acquired it last; empty before the first acquisition.
+	Holder string
+	// AcquiredAt is when it was acquired last; zero before the first.
+	AcquiredAt time.Time
+}
+
+// Fence is the claim that partition Partition is still at epoch Epoch: the
+// epoch of the lease under which the claimer decided to claim.
+type Fence struct {
+	Partition int
+	Epoch     int64
+}
+
+// FencedError is the error of a fenced claim refused because some of its
+// fences were stale. It wraps ErrFenced.
+type FencedError struct {
+	// Stale holds the refused fences, by partition.
+	Stale []Fence
+	// Current holds, for each stale fence's partition that exists, its
+	// epoch as read after the refusal (for the message: it may have moved
+	// on again since).
+	Current map[int]int64
+}
+
+// Error names each stale partition, its fence's epoch and the current one.
+func (e *FencedError) Error() string {
+	var b strings.Builder
+	b.WriteString(ErrFenced.Error())
+	b.WriteString(": ")
+	if len(e.Stale) == 0 {
+		b.WriteString("a fence went stale during the claim")
+	}
+	for i, f := range e.Stale {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		if cur, ok := e.Current[f.Partition]; ok {
+			fmt.Fprintf(&b, "partition %d is at epoch %d, not %d", f.Partition, cur, f.Epoch)
+		} else {
+			fmt.Fprintf(&b, "partition %d does not exist (PartitionsInit creates the cluster's partitions)", f.Partition)
+		}
+	}
+	return b.String()
+}
+
+// Unwrap makes errors.Is(err, ErrFenced) hold.
+func (e *FencedError) Unwrap() error { return ErrFenced }
+
+// StalePartitions returns the partitions of the stale fences.
+func (e *FencedError) StalePartitions() []int {
+	out := make([]int, len(e.Stale))
+	for i, f := range e.Stale {
+		out[i] = f.Partition
+	}
+	return out
 }
 
 // PageLimit returns the effective page size for a requested limit.

@@ -8,8 +8,11 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/store"
@@ -118,6 +121,169 @@ func TestPluginBeyondMaxAllowedPacketIsRefused(t *testing.T) {
 	_, err = s.PluginGet(t.Context(), core.DefaultNamespace, "huge")
 	if !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("refused plugin: get error = %v, want not found", err)
+	}
+}
+
+// A fenced claim racing an acquisition of its partition, on the real
+// server: the claim either commits before the epoch moves (it holds the
+// partition row's lock, so the acquisition waits for its commit) or is
+// refused. It is never accepted under an epoch that was already replaced.
+//
+// Observed from outside: the acquisition, once it returns, reads the
+// claim's first row. A claim accepted before the bump is visible then; one
+// accepted after the bump committed would not be. Only invariants are
+// asserted, whichever side wins each round.
+func TestFencedClaimRacesAcquire(t *testing.T) {
+	ctx := t.Context()
+	s := mysqltest.Store(t)
+	task, err := s.TaskCreate(ctx, core.Task{Name: "job", Executor: "http"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PartitionsInit(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	epoch, err := s.PartitionAcquire(ctx, 2, "node-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
+	const rounds, batch = 200, 10
+	accepted, refused := 0, 0
+	for round := range rounds {
+		xs := make([]core.Execution, batch)
+		for i := range xs {
+			xs[i] = core.Execution{
+				ID:        uuid.Must(uuid.NewV7()).String(),
+				Namespace: core.DefaultNamespace, TaskID: task.ID, TaskName: task.Name,
+				ScheduledAt: t0.Add(time.Duration(round*batch+i) * time.Second), Trigger: core.TriggerSchedule,
+				Attempt: 1, Node: "node-a", FencingToken: epoch,
+			}
+		}
+		var (
+			claimed      []core.Execution
+			claimErr     error
+			next         int64
+			acquireErr   error
+			visibleAfter bool
+		)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			<-start
+			claimed, claimErr = s.ExecutionClaimFenced(ctx, []store.Fence{{Partition: 2, Epoch: epoch}}, xs)
+		})
+		wg.Go(func() {
+			<-start
+			next, acquireErr = s.PartitionAcquire(ctx, 2, "node-b")
+			if acquireErr == nil {
+				_, err := s.ExecutionGet(ctx, xs[0].ID)
+				visibleAfter = err == nil
+			}
+		})
+		close(start)
+		wg.Wait()
+		if acquireErr != nil {
+			t.Fatalf("round %d: acquire: %v", round, acquireErr)
+		}
+		if next != epoch+1 {
+			t.Fatalf("round %d: acquire returned epoch %d, want %d", round, next, epoch+1)
+		}
+		switch {
+		case claimErr == nil:
+			accepted++
+			if len(claimed) != batch {
+				t.Fatalf("round %d: accepted claim inserted %d of %d", round, len(claimed), batch)
+			}
+			if !visibleAfter {
+				t.Fatalf("round %d: the claim under epoch %d was accepted after the acquisition of epoch %d had committed", round, epoch, next)
+			}
+			for _, x := range claimed {
+				got, err := s.ExecutionGet(ctx, x.ID)
+				if err != nil || got.FencingToken != epoch {
+					t.Fatalf("round %d: stored %+v, %v; want fencing token %d", round, got, err, epoch)
+				}
+			}
+		case errors.Is(claimErr, store.ErrFenced):
+			refused++
+			var fe *store.FencedError
+			if !errors.As(claimErr, &fe) || len(fe.Stale) != 1 || fe.Stale[0] != (store.Fence{Partition: 2, Epoch: epoch}) {
+				t.Fatalf("round %d: refusal %v, want partition 2 named stale at epoch %d", round, claimErr, epoch)
+			}
+			for _, x := range xs {
+				if _, err := s.ExecutionGet(ctx, x.ID); !errors.Is(err, store.ErrNotFound) {
+					t.Fatalf("round %d: refused claim left execution %s (%v)", round, x.ID, err)
+				}
+			}
+		default:
+			t.Fatalf("round %d: claim: %v", round, claimErr)
+		}
+		epoch = next
+	}
+	t.Logf("%d claims accepted before the acquisition, %d refused after it", accepted, refused)
+	page, err := s.ExecutionList(ctx, store.ExecutionListParams{Namespace: core.DefaultNamespace, Limit: store.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(page.Executions); got != accepted*batch {
+		t.Fatalf("%d executions stored, want %d (%d accepted claims of %d)", got, accepted*batch, accepted, batch)
+	}
+	parts, err := s.PartitionList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parts[2].Epoch != rounds+1 || parts[2].Holder != "node-b" {
+		t.Fatalf("partition 2 = %+v, want epoch %d held by node-b", parts[2], rounds+1)
+	}
+}
+
+// A fenced claim locks the rows of its own partitions only. With many
+// fences the server scans the whole table; under REPEATABLE READ it would
+// then wait for every row another transaction holds, here an acquisition
+// of a partition the claim does not name, still in flight.
+func TestFencedClaimLocksOnlyItsPartitions(t *testing.T) {
+	ctx := t.Context()
+	s := mysqltest.Store(t)
+	task, err := s.TaskCreate(ctx, core.Task{Name: "job", Executor: "http"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PartitionsInit(ctx, 256); err != nil {
+		t.Fatal(err)
+	}
+	// Another node is acquiring partition 1: its row is locked until the
+	// acquisition commits.
+	other, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Rollback() }()
+	if _, err := other.ExecContext(ctx, `UPDATE partitions SET epoch = epoch + 1, holder = 'node-2' WHERE part = 1`); err != nil {
+		t.Fatal(err)
+	}
+	var fences []store.Fence
+	for p := 0; p < 256; p += 4 { // 64 partitions, not 1
+		fences = append(fences, store.Fence{Partition: p, Epoch: 0})
+	}
+	claimCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	got, err := s.ExecutionClaimFenced(claimCtx, fences, []core.Execution{{
+		Namespace: core.DefaultNamespace, TaskID: task.ID, TaskName: task.Name,
+		ScheduledAt: time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC), Trigger: core.TriggerSchedule, Attempt: 1,
+	}})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("claim beside an acquisition of another partition: %d claimed, %v", len(got), err)
+	}
+	// The claim named partition 1 would wait for it, and then be refused.
+	if err := other.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.ExecutionClaimFenced(ctx, []store.Fence{{Partition: 1, Epoch: 0}}, []core.Execution{{
+		Namespace: core.DefaultNamespace, TaskID: task.ID, TaskName: task.Name,
+		ScheduledAt: time.Date(2026, 11, 25, 2, 0, 1, 0, time.UTC), Trigger: core.TriggerSchedule, Attempt: 1,
+	}})
+	if !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("claim under partition 1's old epoch: %v, want fenced", err)
 	}
 }
 

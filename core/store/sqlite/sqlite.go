@@ -114,7 +114,8 @@ func (dialect) IsUniqueViolation(err error) bool {
 func (dialect) InsertIgnoreDuplicates(string) string { return "ON CONFLICT DO NOTHING" }
 
 // InsertReturning: an INSERT … ON CONFLICT DO NOTHING RETURNING id names
-// the rows it inserted, so a claim needs no second query to learn them.
+// the rows it inserted, so a claim needs no second query to learn them;
+// an UPDATE … RETURNING epoch gives an acquisition its new epoch.
 func (dialect) InsertReturning() bool { return true }
 
 func (dialect) InsertUpdateDuplicates(keyColumns []string, updateColumns ...string) string {

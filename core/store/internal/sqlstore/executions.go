@@ -54,6 +54,22 @@ func validateClaim(e *core.Execution) error {
 
 // ExecutionClaim implements store.Store.
 func (s *Store) ExecutionClaim(ctx context.Context, execs []core.Execution) ([]core.Execution, error) {
+	return s.claim(ctx, nil, execs)
+}
+
+// ExecutionClaimFenced implements store.Store.
+func (s *Store) ExecutionClaimFenced(ctx context.Context, fences []store.Fence, execs []core.Execution) ([]core.Execution, error) {
+	fences, err := sortedFences(fences)
+	if err != nil {
+		return nil, err
+	}
+	return s.claim(ctx, fences, execs)
+}
+
+// claim inserts the executions whose key is free, in one transaction that
+// first checks the fences (sorted by partition, so that concurrent claims
+// lock partitions in one order), if any.
+func (s *Store) claim(ctx context.Context, fences []store.Fence, execs []core.Execution) ([]core.Execution, error) {
 	if len(execs) == 0 {
 		return nil, nil
 	}
@@ -79,7 +95,16 @@ func (s *Store) ExecutionClaim(ctx context.Context, execs []core.Execution) ([]c
 		prepared[i] = e
 	}
 	inserted := make(map[string]bool, len(prepared))
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	var opts *sql.TxOptions
+	if len(fences) > 0 {
+		opts = fenceTxOptions
+	}
+	err := s.inTxWith(ctx, opts, func(tx *sql.Tx) error {
+		if len(fences) > 0 {
+			if err := checkFences(ctx, tx, fences); err != nil {
+				return err
+			}
+		}
 		for start := 0; start < len(prepared); start += claimChunk {
 			chunk := prepared[start:min(start+claimChunk, len(prepared))]
 			var q strings.Builder
@@ -126,6 +151,9 @@ func (s *Store) ExecutionClaim(ctx context.Context, execs []core.Execution) ([]c
 		}
 		return nil
 	})
+	if errors.Is(err, errStaleFence) {
+		err = s.fencedError(ctx, fences)
+	}
 	if err != nil {
 		return nil, s.wrap(fmt.Sprintf("claim %d executions", len(execs)), err)
 	}
@@ -543,8 +571,9 @@ func (s *Store) LogList(ctx context.Context, p store.LogListParams) ([]core.LogL
 
 var _ store.Store = (*Store)(nil)
 
-// returningDialect is a Dialect whose INSERT that skips duplicates can
-// return the rows it inserted (SQLite's RETURNING; MySQL has none).
+// returningDialect is a Dialect whose INSERT that skips duplicates, and
+// whose UPDATE, can return the rows they wrote (SQLite's RETURNING; MySQL
+// has none, and MariaDB none on UPDATE).
 type returningDialect interface {
 	InsertReturning() bool
 }

@@ -630,8 +630,13 @@ func (s *Store) TaskDelete(ctx context.Context, p store.TaskDeleteParams) error 
 }
 
 // inTx runs fn in a transaction and commits it when fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.inTxWith(ctx, nil, fn)
+}
+
+// inTxWith is inTx with transaction options (nil for the defaults).
+func (s *Store) inTxWith(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}

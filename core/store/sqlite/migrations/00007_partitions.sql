@@ -1,0 +1,20 @@
+-- The cluster's partitions (issue 8, fencing in SQL): one row each, created
+-- once by PartitionsInit, whose count is then fixed for the cluster. epoch
+-- counts the partition's acquisitions and is the fencing token of the
+-- latest: a claim of executions checks, in its transaction, that its
+-- lease's epoch is still the row's. fence_checks counts those checks; the
+-- check is an UPDATE of it, so that it takes the row's write lock. The
+-- column is named part because PARTITION is reserved in MySQL. Times are
+-- Unix milliseconds (see package store).
+
+-- +goose Up
+CREATE TABLE partitions (
+    part         INTEGER NOT NULL PRIMARY KEY,
+    epoch        INTEGER NOT NULL DEFAULT 0,
+    holder       TEXT    NOT NULL DEFAULT '',
+    acquired_at  INTEGER NULL,
+    fence_checks INTEGER NOT NULL DEFAULT 0
+);
+
+-- +goose Down
+DROP TABLE partitions;
