@@ -88,6 +88,12 @@ type Config struct {
 	Secrets SecretSealer
 	// Node describes this node for get-node.
 	Node NodeInfo
+	// Stats is the engine's view of its work, for get-node; nil uses the
+	// Scheduler's, if it has one.
+	Stats StatsSource
+	// Members lists a cluster's live nodes; nil (embedded mode) lists this
+	// node alone.
+	Members Members
 	// Auth authenticates every request; nil refuses every request (for a
 	// document-only API such as kronos openapi's).
 	Auth *Authenticator

@@ -81,6 +81,7 @@ var policies = map[string]policy{
 
 	"preview-schedule": anyPrincipal,
 	"get-node":         anyPrincipal,
+	"list-nodes":       anyPrincipal,
 }
 
 // namespaceOf returns the namespace an operation acts in, and whether it

@@ -40,7 +40,7 @@ var needs = map[string]string{
 
 	"list-audit-events": "admin",
 
-	"preview-schedule": "any", "get-node": "any",
+	"preview-schedule": "any", "get-node": "any", "list-nodes": "any",
 }
 
 // operation is one operation of the OpenAPI document.

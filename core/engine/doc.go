@@ -39,7 +39,13 @@
 //     what starts in a sliding minute, records a scheduled fire or retry
 //     beyond it skipped (naming the quota) and refuses a manual trigger
 //     with store.ErrQuotaExceeded;
-//   - Prometheus metrics (metrics.go).
+//   - Prometheus metrics (metrics.go);
+//   - fencing in SQL (fence.go), with Config.Fenced (cluster mode): each
+//     claim names its leases' epochs, and the store inserts nothing unless
+//     every one is still its partition's current epoch, checked in the
+//     claim's transaction (store.Store.ExecutionClaimFenced). A node whose
+//     lease was taken over while it was paused is refused by the database;
+//     it drops the claims of the stale partitions and claims the rest.
 //
 // Not built here: the concurrency policy across nodes and lease changes
 // beyond reloading the held set (cluster mode, issue 8). The sections

@@ -74,6 +74,14 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Fenced makes claims check each lease's epoch in the store (cluster
+	// mode): the executions of a partition are claimed only while their
+	// fencing token is the partition's current epoch there
+	// (store.Store.ExecutionClaimFenced), so a node that lost a lease
+	// without knowing it (a pause past the TTL) is refused by the
+	// database. Embedded mode, with one node on a locked data dir, does not
+	// need it. Defaults to false.
+	Fenced bool
 }
 
 // Engine fires the tasks of the partitions this node holds. Run drives it
@@ -89,6 +97,8 @@ type Engine struct {
 	ready  readyHeap         // claimed executions waiting for their instant
 	tasks  map[string]*entry // by task ID
 	leases map[int]Lease     // by partition
+	// adoptErr is the last rebalance's failure, retried by Run.
+	adoptErr error
 	// running holds each execution running here, by ID and by task.
 	running map[string]*runningExec
 	byTask  map[string]map[string]*runningExec
@@ -106,6 +116,10 @@ type Engine struct {
 	// quotas holds the quotas of each namespace that has any, as last
 	// heard from Upsert, Trigger or UpdateNamespace (quota.go).
 	quotas map[string]*nsQuota
+	// stale holds, per partition, the highest epoch the store refused as
+	// a fence (Config.Fenced; fence.go): claims under it or an older one
+	// are dropped without asking the store again.
+	stale map[int]int64
 
 	wake    chan struct{}
 	pool    *pool[job]
@@ -165,6 +179,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		wake:    make(chan struct{}, 1),
 		backlog: map[string][]ready{},
 		quotas:  map[string]*nsQuota{},
+		stale:   map[int]int64{},
 		writer:  newWriter(base, cfg.Store, cfg.Logger),
 		runCtx:  runCtx,
 		stopRun: stop,
@@ -199,6 +214,9 @@ func (e *Engine) claim(ctx context.Context, xs []core.Execution) ([]core.Executi
 		}
 	}
 	e.mu.Unlock()
+	if e.cfg.Fenced {
+		return e.claimFenced(ctx, xs)
+	}
 	return e.cfg.Store.ExecutionClaim(ctx, xs)
 }
 
@@ -432,7 +450,13 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	timer := e.cfg.Clock.NewTimer(time.Hour)
 	defer timer.Stop()
+	var retryAdopt <-chan time.Time
 	for {
+		if e.adoptFailed() {
+			retryAdopt = time.After(time.Second) //nolint:forbidigo // a retry pause, not an instant of the schedule
+		} else {
+			retryAdopt = nil
+		}
 		// Dispatch first: what is due now must not wait behind a claim.
 		now := e.cfg.Clock.Now()
 		e.Dispatch(now)
@@ -455,12 +479,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-timer.C():
 		case <-e.wake:
 		case <-e.cfg.Leaser.Changes():
-			e.mu.Lock()
-			clear(e.leases)
-			for _, l := range e.cfg.Leaser.Held() {
-				e.leases[l.Partition()] = l
-			}
-			e.mu.Unlock()
+			e.adopt(ctx)
+		case <-retryAdopt:
+			e.adopt(ctx)
 		}
 	}
 }
@@ -731,7 +752,7 @@ func (e *Engine) retry(ctx context.Context, x core.Execution, en entry, failedAt
 	// retry is claimed all the same.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	next := nextAttempt(x, e.cfg.NodeID)
+	next := e.underLease(nextAttempt(x, e.cfg.NodeID))
 	claimed, err := e.claim(ctx, []core.Execution{next})
 	if err != nil {
 		e.log.Error("claim a retry", "task", x.TaskName, "attempt", next.Attempt, "err", err)

@@ -188,7 +188,7 @@ func (e *Engine) retryAfterStop(ctx context.Context, x core.Execution, now time.
 	if en == nil || x.Attempt >= en.task.Retry.MaxAttempts {
 		return ready{}, false
 	}
-	next := nextAttempt(x, e.cfg.NodeID)
+	next := e.underLease(nextAttempt(x, e.cfg.NodeID))
 	claimed, err := e.claim(ctx, []core.Execution{next})
 	if err != nil || len(claimed) == 0 {
 		if err != nil {

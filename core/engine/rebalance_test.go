@@ -1,0 +1,144 @@
+package engine_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/shiyu-coder/kronos/core"
+	"github.com/shiyu-coder/kronos/core/clock"
+	"github.com/shiyu-coder/kronos/core/engine"
+	"github.com/shiyu-coder/kronos/core/store"
+)
+
+// TestPartitionsMoveBetweenNodes hands every partition from node a to node
+// b (gracefully), then lets them lie unowned for a while (b died) before a
+// takes them back: every instant of every task in the whole window has
+// exactly one execution — run, or recorded skipped by the misfire policy —
+// and each node fired while it held the partitions.
+func TestPartitionsMoveBetweenNodes(t *testing.T) {
+	st := newStore(t)
+	clk := clock.NewFake(e0.Add(100 * time.Millisecond))
+	rec := &recorder{clock: clk}
+	const partitions = 4
+	newNode := func(id string, holds bool) (*engine.Engine, *engine.LocalLeaser) {
+		l := engine.NewLocalLeaser(engine.LocalLeaserConfig{Partitions: partitions})
+		if !holds {
+			l.Revoke(0, 1, 2, 3)
+		}
+		e, err := engine.New(t.Context(), engine.Config{Store: st, Executor: rec, Clock: clk, NodeID: id, Leaser: l})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e, l
+	}
+	a, la := newNode("a", true)
+	b, lb := newNode("b", false)
+	tasks := make([]core.Task, 8)
+	for i := range tasks {
+		tasks[i] = createTask(t, st, fmt.Sprintf("task-%d", i), "* * * * * *")
+	}
+	for _, e := range []*engine.Engine{a, b} {
+		if err := e.Load(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	both := []*engine.Engine{a, b}
+	drive(t, clk, both, e0.Add(3*time.Second))
+
+	// Graceful handover: a stops firing, b adopts.
+	la.Revoke(0, 1, 2, 3)
+	lb.Grant(0, 1, 2, 3)
+	for _, e := range both {
+		if err := e.Rebalance(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drive(t, clk, both, e0.Add(6*time.Second))
+
+	// b dies: nobody holds the partitions for 5 s; then a takes them.
+	lb.Revoke(0, 1, 2, 3)
+	if err := b.Rebalance(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	drive(t, clk, both, e0.Add(11*time.Second))
+	la.Grant(0, 1, 2, 3)
+	if err := a.Rebalance(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	end := e0.Add(14 * time.Second)
+	drive(t, clk, both, end)
+
+	byNode := map[string]int{}
+	for _, task := range tasks {
+		page, err := st.ExecutionList(t.Context(), store.ExecutionListParams{Namespace: core.DefaultNamespace, TaskID: task.ID, Limit: store.MaxPageSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := map[int64]int{}
+		late := 0
+		for _, x := range page.Executions {
+			at[x.ScheduledAt.Unix()]++
+			if x.Status == core.StatusSucceeded {
+				byNode[x.Node]++
+				if x.Trigger == core.TriggerCatchUp {
+					late++
+				}
+			}
+		}
+		if late == 0 {
+			t.Errorf("%s: no late run after the partitions lay unowned (misfire run_once)", task.Name)
+		}
+		for s := e0.Add(time.Second); !s.After(end); s = s.Add(time.Second) {
+			if n := at[s.Unix()]; n != 1 {
+				t.Errorf("%s at %s: %d executions, want exactly 1", task.Name, s.Format("15:04:05"), n)
+			}
+		}
+	}
+	if byNode["a"] == 0 || byNode["b"] == 0 {
+		t.Errorf("runs by node: %v; each should have fired while it held the partitions", byNode)
+	}
+}
+
+// TestReconcileRepairsLostNotices: changes made behind the engine's back
+// (a notice that never came) are picked up by Reconcile.
+func TestReconcileRepairsLostNotices(t *testing.T) {
+	st := newStore(t)
+	clk := clock.NewFake(e0.Add(100 * time.Millisecond))
+	rec := &recorder{clock: clk}
+	e := newEngine(t, st, clk, rec)
+	keep := createTask(t, st, "keep", "* * * * * *")
+	pause := createTask(t, st, "pause", "* * * * * *")
+	gone := createTask(t, st, "gone", "* * * * * *")
+	if err := e.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	drive(t, clk, []*engine.Engine{e}, e0.Add(2*time.Second))
+	pause.Paused = true
+	if _, err := st.TaskUpdate(t.Context(), pause); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.TaskDelete(t.Context(), store.TaskDeleteParams{Namespace: core.DefaultNamespace, Name: gone.Name}); err != nil {
+		t.Fatal(err)
+	}
+	late := createTask(t, st, "late", "* * * * * *")
+	n, err := e.Reconcile(t.Context())
+	if err != nil || n != 3 {
+		t.Fatalf("Reconcile = %d, %v; want 3 corrections (paused, deleted, created)", n, err)
+	}
+	if n, err := e.Reconcile(t.Context()); err != nil || n != 0 {
+		t.Fatalf("a second Reconcile = %d, %v; want nothing to correct", n, err)
+	}
+	drive(t, clk, []*engine.Engine{e}, e0.Add(6*time.Second))
+	// Instants claimed ahead before the reconcile still fire, as after
+	// any change; later ones follow the store.
+	count := map[string]int{}
+	for _, c := range rec.snapshot() {
+		if c.scheduledAt.After(e0.Add(4 * time.Second)) {
+			count[c.task]++
+		}
+	}
+	if count[keep.Name] == 0 || count[late.Name] == 0 || count[pause.Name] != 0 || count[gone.Name] != 0 {
+		t.Errorf("fires after the reconcile: %v; want keep and late only", count)
+	}
+}
