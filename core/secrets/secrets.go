@@ -83,8 +83,8 @@ const (
 // (auth.Hash), creating it at the first call: 32 random bytes, sealed
 // under the keyring like a secret, so that the store alone (a leaked
 // backup) does not give what is needed to test guesses against the hashes.
-// Two nodes that start a new cluster at the same instant could each create
-// one; the one stored last wins and both read it back.
+// Two nodes that start a new cluster at the same instant each create one;
+// the first stored wins (the write is set-if-absent) and both read it back.
 func (v *Vault) TokenHashKey(ctx context.Context) ([]byte, error) {
 	raw, err := v.Store.KVGet(ctx, tokenKeyNamespace, tokenKeyName)
 	switch {
@@ -105,7 +105,7 @@ func (v *Vault) TokenHashKey(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := v.Store.KVSet(ctx, store.KVSetParams{Namespace: tokenKeyNamespace, Key: tokenKeyName, Value: value}); err != nil {
+	if err := v.Store.KVSet(ctx, store.KVSetParams{Namespace: tokenKeyNamespace, Key: tokenKeyName, Value: value, IfAbsent: true}); err != nil {
 		return nil, fmt.Errorf("store the token hash key: %w", err)
 	}
 	raw, err = v.Store.KVGet(ctx, tokenKeyNamespace, tokenKeyName)

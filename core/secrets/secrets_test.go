@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/shiyu-coder/kronos/core"
@@ -81,5 +82,28 @@ func TestVaultValuesAreBoundToTheirName(t *testing.T) {
 	}
 	if _, err := v.Put(t.Context(), core.DefaultNamespace, "empty", ""); err == nil {
 		t.Fatal("an empty value was stored")
+	}
+}
+
+// TestTokenHashKeyIsOnePerCluster: nodes starting at once all get the
+// key the first of them stored.
+func TestTokenHashKeyIsOnePerCluster(t *testing.T) {
+	v := newVault(t)
+	keys := make([][]byte, 8)
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Go(func() {
+			k, err := (&secrets.Vault{Store: v.Store, Keyring: v.Keyring}).TokenHashKey(t.Context())
+			if err != nil {
+				t.Error(err)
+			}
+			keys[i] = k
+		})
+	}
+	wg.Wait()
+	for i, k := range keys {
+		if len(k) != 32 || !bytes.Equal(k, keys[0]) {
+			t.Fatalf("node %d got key %x, node 0 %x", i, k, keys[0])
+		}
 	}
 }

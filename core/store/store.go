@@ -52,6 +52,9 @@ type Store interface {
 	Driver() string
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
+	// ServerTime returns the database server's clock, for the clock-skew
+	// check of cluster mode.
+	ServerTime(ctx context.Context) (time.Time, error)
 	// Close releases the database.
 	Close() error
 
@@ -395,6 +398,10 @@ type KVSetParams struct {
 	// are not one statement, so writers racing at the limit on MySQL may
 	// take it a few keys past. Defaults to 0, no limit.
 	MaxKeys int
+	// IfAbsent leaves a live pair under the key as it is (no error): the
+	// first of several concurrent writers wins, and each reads the winner
+	// back with KVGet.
+	IfAbsent bool
 }
 
 // MaxPartitions is the most partitions PartitionsInit creates.

@@ -242,3 +242,17 @@ func testExecutionClaimFenced(ctx context.Context, t *testing.T, s store.Store) 
 		t.Fatalf("invalid claim: error = %v, want a field error", err)
 	}
 }
+
+func testServerTime(ctx context.Context, t *testing.T, s store.Store) {
+	before := time.Now() //nolint:forbidigo // compared with the database's own clock
+	got, err := s.ServerTime(ctx)
+	after := time.Now() //nolint:forbidigo // compared with the database's own clock
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The database runs on this machine (or one kept in sync): within a
+	// second of the call, whatever the round trip.
+	if got.Before(before.Add(-time.Second)) || got.After(after.Add(time.Second)) {
+		t.Errorf("ServerTime = %v, not within a second of [%v, %v]", got, before, after)
+	}
+}

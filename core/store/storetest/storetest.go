@@ -34,6 +34,7 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 		run  func(ctx context.Context, t *testing.T, s store.Store)
 	}{
 		{"ping", testPing},
+		{"server time is the database's clock", testServerTime},
 		{"namespace crud", testNamespaceCRUD},
 		{"namespace delete refused while it holds tasks or plugins", testNamespaceDeleteNotEmpty},
 		{"namespace delete takes its kv pairs along", testNamespaceDeleteDropsKV},
@@ -85,6 +86,7 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 		{"kv set, get, overwrite and delete", testKVCRUD},
 		{"kv pairs are isolated per namespace", testKVNamespaceIsolation},
 		{"kv pairs expire with their ttl", testKVExpiry},
+		{"kv set if absent: the first writer wins, an expired pair is replaced", testKVSetIfAbsent},
 		{"kv max keys quota counts live keys only", testKVQuota},
 		{"kv bad keys and values are refused", testKVInvalid},
 		{"kv delete expired counts what it deleted", testKVDeleteExpired},
@@ -1551,5 +1553,26 @@ func testSecrets(ctx context.Context, t *testing.T, s store.Store) {
 	}
 	if got := ok(s.SecretGet(ctx, core.DefaultNamespace, "api-key"))(t); string(got.Sealed) != "y" {
 		t.Fatalf("another namespace's secret: %+v", got)
+	}
+}
+
+func testKVSetIfAbsent(ctx context.Context, t *testing.T, s store.Store) {
+	clock := setClock(t, s)
+	ns := core.DefaultNamespace
+	set := func(key, value string, ttl time.Duration) {
+		t.Helper()
+		noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: ns, Key: key, Value: []byte(value), TTL: ttl, IfAbsent: true}))
+	}
+	set("k", "first", 0)
+	set("k", "second", 0)
+	kvWant(ctx, t, s, ns, "k", "first")
+	set("lease", "old", time.Second)
+	clock.Add(2 * time.Second)
+	set("lease", "new", 0)
+	kvWant(ctx, t, s, ns, "lease", "new")
+	// Kronos's own namespace needs no namespace row.
+	noErr(t, s.KVSet(ctx, store.KVSetParams{Namespace: store.SystemNamespacePrefix + "test", Key: "k", Value: []byte("v"), IfAbsent: true}))
+	if v, err := s.KVGet(ctx, store.SystemNamespacePrefix+"test", "k"); err != nil || string(v) != "v" {
+		t.Errorf("system kv = %q, %v", v, err)
 	}
 }

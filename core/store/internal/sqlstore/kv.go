@@ -82,8 +82,15 @@ func (s *Store) KVSet(ctx context.Context, p store.KVSetParams) error {
 		if p.MaxKeys > 0 && same == 0 && keys >= int64(p.MaxKeys) {
 			return fmt.Errorf("namespace %q holds %d keys and its limit is %d: %w (delete keys, let them expire or raise the limit)", p.Namespace, keys, p.MaxKeys, store.ErrQuotaExceeded)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO kv (namespace, k, v, expires_at, updated_at) VALUES (?, ?, ?, ?, ?) `+
-			s.d.InsertUpdateDuplicates([]string{"namespace", "k"}, "v", "expires_at", "updated_at"),
+		onDuplicate := s.d.InsertUpdateDuplicates([]string{"namespace", "k"}, "v", "expires_at", "updated_at")
+		if p.IfAbsent {
+			// A live pair stays; an expired one is replaced.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE namespace = ? AND k = ? AND NOT `+live, p.Namespace, p.Key, ms(now)); err != nil {
+				return err
+			}
+			onDuplicate = s.d.InsertIgnoreDuplicates("k")
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO kv (namespace, k, v, expires_at, updated_at) VALUES (?, ?, ?, ?, ?) `+onDuplicate,
 			p.Namespace, p.Key, value, expires, ms(now))
 		return err
 	})

@@ -76,6 +76,19 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Driver implements store.Store.
 func (s *Store) Driver() string { return s.d.Name() }
 
+// ServerTime returns the database server's clock. SQLite runs inside
+// this process, so its clock is this process's.
+func (s *Store) ServerTime(ctx context.Context) (time.Time, error) {
+	if s.d.Name() != "mysql" {
+		return time.Now(), nil //nolint:forbidigo // the database's clock is this one
+	}
+	var us int64
+	if err := s.db.QueryRowContext(ctx, "SELECT CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)").Scan(&us); err != nil {
+		return time.Time{}, fmt.Errorf("%s store: read the server's clock: %w", s.d.Name(), err)
+	}
+	return time.UnixMicro(us), nil
+}
+
 // Ping implements store.Store.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
