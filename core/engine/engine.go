@@ -99,6 +99,10 @@ type Engine struct {
 	leases map[int]Lease     // by partition
 	// adoptErr is the last rebalance's failure, retried by Run.
 	adoptErr error
+	// handedOff holds the tasks dropped because their partition went to
+	// another node: their executions claimed here and not started are
+	// left pending for the new owner, which adopts them.
+	handedOff map[string]bool
 	// running holds each execution running here, by ID and by task.
 	running map[string]*runningExec
 	byTask  map[string]map[string]*runningExec
@@ -168,21 +172,22 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	base := context.WithoutCancel(ctx)
 	runCtx, stop := context.WithCancel(base)
 	e := &Engine{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		queue:   NewQueue(0),
-		tasks:   map[string]*entry{},
-		leases:  map[int]Lease{},
-		running: map[string]*runningExec{},
-		byTask:  map[string]map[string]*runningExec{},
-		fresh:   map[string]bool{},
-		wake:    make(chan struct{}, 1),
-		backlog: map[string][]ready{},
-		quotas:  map[string]*nsQuota{},
-		stale:   map[int]int64{},
-		writer:  newWriter(base, cfg.Store, cfg.Logger),
-		runCtx:  runCtx,
-		stopRun: stop,
+		cfg:       cfg,
+		log:       cfg.Logger,
+		queue:     NewQueue(0),
+		tasks:     map[string]*entry{},
+		leases:    map[int]Lease{},
+		running:   map[string]*runningExec{},
+		byTask:    map[string]map[string]*runningExec{},
+		fresh:     map[string]bool{},
+		wake:      make(chan struct{}, 1),
+		backlog:   map[string][]ready{},
+		quotas:    map[string]*nsQuota{},
+		stale:     map[int]int64{},
+		handedOff: map[string]bool{},
+		writer:    newWriter(base, cfg.Store, cfg.Logger),
+		runCtx:    runCtx,
+		stopRun:   stop,
 	}
 	for _, l := range cfg.Leaser.Held() {
 		e.leases[l.Partition()] = l
@@ -295,6 +300,7 @@ func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 	e.mu.Lock()
 	until := now.Add(e.cfg.ClaimAhead)
 	var claims []core.Execution
+	var deferred []Entry
 	// A task due several times within the lead comes back to the queue at
 	// its next instant, so pop until nothing is due or the batch is full.
 	for len(claims) < e.cfg.ClaimBatch {
@@ -311,7 +317,13 @@ func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 				e.queue.Upsert(d.TaskID, next)
 			}
 			if !en.lease.Valid(d.At) {
-				continue // not ours at that instant: its next owner fires it
+				if en.lease.Valid(now) {
+					// Held now, but not yet known to be held at that
+					// instant: claim it once the lease is extended.
+					deferred = append(deferred, d)
+				}
+				// Otherwise it is not ours: its next owner fires it.
+				continue
 			}
 			claims = append(claims, core.Execution{
 				Namespace: en.task.Namespace, TaskID: en.task.ID, TaskName: en.task.Name,
@@ -319,6 +331,17 @@ func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 				Node: e.cfg.NodeID, Status: core.StatusPending, FencingToken: en.lease.Epoch(),
 			})
 		}
+	}
+	// Each task resumes at its earliest deferred instant (a task may have
+	// had several within the lead).
+	earliestDeferred := map[string]time.Time{}
+	for _, d := range deferred {
+		if at, ok := earliestDeferred[d.TaskID]; !ok || d.At.Before(at) {
+			earliestDeferred[d.TaskID] = d.At
+		}
+	}
+	for id, at := range earliestDeferred {
+		e.queue.Upsert(id, at)
 	}
 	e.mu.Unlock()
 
@@ -342,8 +365,16 @@ func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 	for _, x := range claimed {
 		heap.Push(&e.ready, ready{x: x, at: x.ScheduledAt})
 	}
-	return e.nextClaimLocked(now), nil
+	next := e.nextClaimLocked(now)
+	if len(deferred) > 0 && !next.After(now) {
+		next = now.Add(deferredRetry)
+	}
+	return next, nil
 }
+
+// deferredRetry is how soon Claim looks again at instants it deferred
+// because the lease was not yet known to last until them.
+const deferredRetry = 100 * time.Millisecond
 
 func (e *Engine) nextClaimLocked(now time.Time) time.Time {
 	_, at, ok := e.queue.Peek()
@@ -387,6 +418,9 @@ func (e *Engine) dueJobs(now time.Time) (jobs []job, next time.Time, more bool) 
 		x, en := r.x, e.tasks[r.x.TaskID]
 		if en == nil {
 			en = r.en // a retry of a task run by Trigger
+		}
+		if en == nil && e.handedOff[x.TaskID] {
+			continue // its partition's new owner adopts the execution
 		}
 		if en == nil {
 			e.skipLocked(x, "the task was deleted before its instant")

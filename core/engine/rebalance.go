@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/shiyu-coder/kronos/core"
@@ -64,6 +65,7 @@ func (e *Engine) rebalance(ctx context.Context) (err error) {
 		if l := current[p]; l == nil || l != en.lease {
 			delete(e.tasks, id)
 			e.queue.Remove(id)
+			e.handedOff[id] = true
 			dropped++
 		}
 	}
@@ -103,6 +105,9 @@ func (e *Engine) rebalance(ctx context.Context) (err error) {
 					return fmt.Errorf("engine: adopt partitions: tasks of %q: %w", ns.Name, err)
 				}
 				for _, t := range mine {
+					e.mu.Lock()
+					delete(e.handedOff, t.ID)
+					e.mu.Unlock()
 					e.upsertFrom(t, ns.Settings, now)
 					s := t.UpdatedAt
 					if l, ok := last[t.ID]; ok && l.After(s) {
@@ -125,14 +130,26 @@ func (e *Engine) rebalance(ctx context.Context) (err error) {
 		}
 	}
 	e.mu.Unlock()
+	// Executions of these tasks that another node claimed and did not
+	// start: it handed the partition over (and leaves them pending) or
+	// died. They are this node's now: one still to come starts at its
+	// instant, a retry or a manual run starts now, and a first attempt
+	// whose instant passed is a misfire like the instants nobody claimed.
+	orphans, adopted, err := e.orphans(ctx, nss, tasks, now)
+	if err != nil {
+		return err
+	}
 	var m misfires
 	for id, en := range tasks {
-		m.settle(en, nil, since[id], now)
+		m.settle(en, orphans[id], since[id], now)
 	}
 	if err := e.applyMisfires(ctx, &m, now); err != nil {
 		return err
 	}
 	e.mu.Lock()
+	for _, r := range adopted {
+		heap.Push(&e.ready, r)
+	}
 	for _, r := range m.run {
 		heap.Push(&e.ready, r)
 	}
@@ -141,8 +158,12 @@ func (e *Engine) rebalance(ctx context.Context) (err error) {
 	}
 	e.mu.Unlock()
 	e.signal()
-	e.log.Info("partitions adopted: their tasks fire here now",
-		"partitions", len(gained), "tasks", len(since), "late_runs", len(m.runs), "missed_recorded", len(m.records), "held", len(held), "dropped_tasks", dropped)
+	level := slog.LevelInfo
+	if len(since) == 0 {
+		level = slog.LevelDebug // leases arrive in bursts at start: no line per burst
+	}
+	e.log.Log(ctx, level, "partitions adopted: their tasks fire here now",
+		"partitions", len(gained), "tasks", len(since), "late_runs", len(m.runs), "adopted_executions", len(adopted), "missed_recorded", len(m.records), "held", len(held), "dropped_tasks", dropped)
 	return nil
 }
 
@@ -223,4 +244,41 @@ func (e *Engine) Reconcile(ctx context.Context) (int, error) {
 		e.signal()
 	}
 	return fixed, nil
+}
+
+// orphans reads the pending executions of tasks that other nodes claimed,
+// and sorts them: those whose instant passed and that are first attempts
+// of a scheduled instant are returned per task, to be settled as misfires;
+// the rest are returned ready to start.
+func (e *Engine) orphans(ctx context.Context, nss []core.Namespace, tasks map[string]entry, now time.Time) (map[string][]core.Execution, []ready, error) {
+	missed := map[string][]core.Execution{}
+	var adopted []ready
+	for _, ns := range nss {
+		cursor := ""
+		for {
+			page, err := e.cfg.Store.ExecutionList(ctx, store.ExecutionListParams{
+				Namespace: ns.Name, Statuses: []core.ExecutionStatus{core.StatusPending}, Cursor: cursor, Limit: store.MaxPageSize,
+			})
+			if err != nil {
+				return nil, nil, fmt.Errorf("engine: adopt partitions: pending executions of %q: %w", ns.Name, err)
+			}
+			for _, x := range page.Executions {
+				if _, ok := tasks[x.TaskID]; !ok || x.Node == e.cfg.NodeID {
+					continue
+				}
+				switch {
+				case x.ScheduledAt.After(now):
+					adopted = append(adopted, ready{x: x, at: x.ScheduledAt})
+				case x.Attempt > 1 || x.Trigger == core.TriggerManual:
+					adopted = append(adopted, ready{x: x, at: now})
+				default:
+					missed[x.TaskID] = append(missed[x.TaskID], x)
+				}
+			}
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+		}
+	}
+	return missed, adopted, nil
 }

@@ -1,7 +1,11 @@
 package engine_test
 
 import (
+	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,6 +83,12 @@ func TestPartitionsMoveBetweenNodes(t *testing.T) {
 		late := 0
 		for _, x := range page.Executions {
 			at[x.ScheduledAt.Unix()]++
+			if x.Status == core.StatusPending && !x.ScheduledAt.After(end) {
+				t.Errorf("%s at %s was left pending by %s: nobody ran or settled it", task.Name, x.ScheduledAt.Format("15:04:05"), x.Node)
+			}
+			if x.Status == core.StatusSkipped && strings.Contains(x.Reason, "deleted") {
+				t.Errorf("%s at %s skipped as deleted by %s during a handover", task.Name, x.ScheduledAt.Format("15:04:05"), x.Node)
+			}
 			if x.Status == core.StatusSucceeded {
 				byNode[x.Node]++
 				if x.Trigger == core.TriggerCatchUp {
@@ -140,5 +150,78 @@ func TestReconcileRepairsLostNotices(t *testing.T) {
 	}
 	if count[keep.Name] == 0 || count[late.Name] == 0 || count[pause.Name] != 0 || count[gone.Name] != 0 {
 		t.Errorf("fires after the reconcile: %v; want keep and late only", count)
+	}
+}
+
+// shortLeaser holds every partition under leases whose deadline the test
+// moves, as a cluster lease is extended: Valid(at) is at < deadline.
+type shortLeaser struct {
+	mu       sync.Mutex
+	deadline time.Time
+	leases   []engine.Lease
+	changes  chan struct{}
+}
+
+type shortLease struct {
+	l *shortLeaser
+	p int
+}
+
+func (s shortLease) Partition() int { return s.p }
+func (s shortLease) Epoch() int64   { return 1 }
+func (s shortLease) Valid(at time.Time) bool {
+	s.l.mu.Lock()
+	defer s.l.mu.Unlock()
+	return at.Before(s.l.deadline)
+}
+func (s shortLease) Lost() <-chan struct{} { return nil }
+
+func newShortLeaser(partitions int, deadline time.Time) *shortLeaser {
+	l := &shortLeaser{deadline: deadline, changes: make(chan struct{}, 1)}
+	for p := range partitions {
+		l.leases = append(l.leases, shortLease{l, p})
+	}
+	return l
+}
+
+func (l *shortLeaser) Partitions() int               { return len(l.leases) }
+func (l *shortLeaser) Held() []engine.Lease          { return slices.Clone(l.leases) }
+func (l *shortLeaser) Changes() <-chan struct{}      { return l.changes }
+func (l *shortLeaser) Release(context.Context) error { return nil }
+func (l *shortLeaser) extend(to time.Time)           { l.mu.Lock(); l.deadline = to; l.mu.Unlock() }
+
+// TestInstantsBeyondTheLeaseWaitForItsExtension: an instant within the
+// claim lead but past the lease's current deadline is claimed after the
+// lease is extended, not dropped.
+func TestInstantsBeyondTheLeaseWaitForItsExtension(t *testing.T) {
+	st := newStore(t)
+	clk := clock.NewFake(e0.Add(100 * time.Millisecond))
+	rec := &recorder{clock: clk}
+	l := newShortLeaser(4, clk.Now().Add(1500*time.Millisecond))
+	e, err := engine.New(t.Context(), engine.Config{Store: st, Executor: rec, Clock: clk, NodeID: "n", Leaser: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := createTask(t, st, "tick", "* * * * * *")
+	if err := e.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// Extend the lease by a second at each step, as a holder does.
+	for step := range 6 {
+		l.extend(clk.Now().Add(1500 * time.Millisecond))
+		drive(t, clk, []*engine.Engine{e}, e0.Add(time.Duration(step+1)*time.Second+100*time.Millisecond))
+	}
+	page, err := st.ExecutionList(t.Context(), store.ExecutionListParams{Namespace: core.DefaultNamespace, TaskID: task.ID, Limit: store.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[int64]bool{}
+	for _, x := range page.Executions {
+		at[x.ScheduledAt.Unix()] = true
+	}
+	for s := e0.Add(time.Second); !s.After(e0.Add(6 * time.Second)); s = s.Add(time.Second) {
+		if !at[s.Unix()] {
+			t.Errorf("the instant %s was never claimed", s.Format("15:04:05"))
+		}
 	}
 }
