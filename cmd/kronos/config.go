@@ -22,7 +22,9 @@ import (
 	"github.com/shiyu-coder/kronos/api"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/storeurl"
+	"github.com/shiyu-coder/kronos/core/engine"
 	"github.com/shiyu-coder/kronos/core/retention"
+	"github.com/shiyu-coder/kronos/core/store"
 )
 
 // envPrefix starts the environment variable of every server setting:
@@ -54,6 +56,10 @@ const (
 	keyRateLimit       = "rate-limit"
 	keyRateBurst       = "rate-burst"
 	keyAuditMaxAge     = "audit-retention"
+	keyPartitions      = "partitions"
+	keyLeaseTTL        = "lease-ttl"
+	keyAdvertise       = "advertise-addr"
+	keyRedisPrefix     = "redis-prefix"
 	// keyConfig names the config file; it is a flag and an environment
 	// variable, not a key in the file.
 	keyConfig = "config"
@@ -78,6 +84,7 @@ var fileKeys = []string{
 	keyRetentionMaxAge, keyRetentionKeep, keyRetentionEvery,
 	keyWorkers, keyNSWorkers, keySecretKeyFile,
 	keyDev, keyTLSCert, keyTLSKey, keyClientCA, keyRateLimit, keyRateBurst, keyAuditMaxAge,
+	keyPartitions, keyLeaseTTL, keyAdvertise, keyRedisPrefix,
 }
 
 // Config is the validated configuration of kronos server.
@@ -143,6 +150,17 @@ type Config struct {
 	RateBurst int
 	// AuditMaxAge is how long audit events are kept; 0 keeps them all.
 	AuditMaxAge time.Duration
+	// Partitions is the partition count a new cluster is created with;
+	// an existing cluster keeps its own. Cluster mode only.
+	Partitions int
+	// LeaseTTL is how long a partition lease lasts unless extended.
+	LeaseTTL time.Duration
+	// AdvertiseAddr is the API URL other nodes and the nodes API show for
+	// this node; empty derives it from the hostname and the port.
+	AdvertiseAddr string
+	// RedisPrefix starts every Redis key and channel of the cluster, so
+	// that clusters can share a Redis.
+	RedisPrefix string
 	// File is the config file read, or "".
 	File string
 }
@@ -185,6 +203,10 @@ func addServerFlags(fs *pflag.FlagSet) {
 	fs.String(keyClientCA, "", "PEM CA `file`: accept client certificates it signed as credentials (needs --tls-cert; kronos pki makes one)")
 	fs.Float64(keyRateLimit, api.DefaultRatePerSecond, "API requests per second each token or certificate may make on this node (0: no limit)")
 	fs.Int(keyRateBurst, api.DefaultRateBurst, "requests a token may make at once before --rate-limit applies")
+	fs.Int(keyPartitions, engine.DefaultPartitions, "partitions tasks hash into, for a new cluster (an existing one keeps its count)")
+	fs.Duration(keyLeaseTTL, 10*time.Second, "how long a node's hold on a partition lasts unless extended: the bound on failover after a node dies")
+	fs.String(keyAdvertise, "", "API URL other nodes show for this one (default: http://<hostname>:<port>)")
+	fs.String(keyRedisPrefix, "kronos:", "prefix of the cluster's Redis keys and channel, so that clusters can share a Redis")
 	fs.Duration(keyAuditMaxAge, retention.DefaultAuditMaxAge, "delete audit events this long after they happened (0 keeps them all)")
 	fs.VisitAll(func(f *pflag.Flag) {
 		f.Usage += " [$" + envName(f.Name) + "]"
@@ -493,6 +515,20 @@ func loadConfig(fs *pflag.FlagSet, environ []string) (Config, error) {
 	if cfg.RateBurst < 0 {
 		bad(keyRateBurst, strconv.Itoa(cfg.RateBurst), "must not be negative")
 	}
+	cfg.Partitions = count(keyPartitions, "want a whole number such as 256")
+	if cfg.Partitions < 1 || cfg.Partitions > store.MaxPartitions {
+		bad(keyPartitions, strconv.Itoa(cfg.Partitions), fmt.Sprintf("must be from 1 to %d; 256 suits clusters of up to a few dozen nodes", store.MaxPartitions))
+	}
+	if cfg.LeaseTTL, durOK = duration(keyLeaseTTL, "10s"); durOK && cfg.LeaseTTL < time.Second {
+		bad(keyLeaseTTL, cfg.LeaseTTL.String(), "must be at least 1s; 10s fails over within 10 s of a node's death")
+	}
+	cfg.AdvertiseAddr = str(keyAdvertise)
+	if cfg.AdvertiseAddr != "" {
+		if u, err := url.Parse(cfg.AdvertiseAddr); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(keyAdvertise, cfg.AdvertiseAddr, "want the node's API URL, such as http://node-1.internal:8080")
+		}
+	}
+	cfg.RedisPrefix = str(keyRedisPrefix)
 	if cfg.AuditMaxAge, durOK = duration(keyAuditMaxAge, "2160h (90 days) or 0 to keep audit events forever"); durOK && cfg.AuditMaxAge < 0 {
 		bad(keyAuditMaxAge, cfg.AuditMaxAge.String(), "must not be negative; use 0 to keep audit events forever")
 	}

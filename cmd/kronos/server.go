@@ -27,6 +27,7 @@ import (
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/storeurl"
 	"github.com/shiyu-coder/kronos/core/auth"
+	"github.com/shiyu-coder/kronos/core/changes"
 	"github.com/shiyu-coder/kronos/core/engine"
 	"github.com/shiyu-coder/kronos/core/retention"
 	"github.com/shiyu-coder/kronos/core/secrets"
@@ -213,25 +214,53 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 	}()
 	log.Info("built-in plugins ready", "plugins", strings.Join(plugins.Names, ","), "allow_private_networks", cfg.AllowPrivateNetworks)
 
+	// 6. Cluster mode: Redis membership and partition leases, claims fenced
+	// by the store's partition epochs, changes carried over pub/sub.
+	// Embedded mode holds every partition itself.
+	var eng *engine.Engine
+	var leaser engine.Leaser = engine.NewLocalLeaser(engine.LocalLeaserConfig{})
+	var cl *clusterNode
 	if len(cfg.Redis) > 0 {
-		log.Info("cluster mode with Redis leases arrives in a later release; --redis is checked but not used yet",
-			"redis", cfg.RedisRedacted())
+		running := func() int {
+			if eng == nil {
+				return 0
+			}
+			return eng.Stats().Running
+		}
+		cl, err = startCluster(ctx, cfg, st, nodeID, advertiseAddr(cfg, ln.Addr(), cfg.TLSCert != ""), owner.Started, running, log)
+		if err != nil {
+			return err
+		}
+		defer cl.close()
+		leaser = cl.leaser
+		log.Info("cluster mode", "redis", cfg.RedisRedacted(), "partitions", cl.partitions, "lease_ttl", cfg.LeaseTTL, "prefix", cfg.RedisPrefix)
 	}
 
-	// 6. The engine fires the tasks. One node holds every partition until
-	// cluster mode brings Redis leases; with a shared MySQL store, the
-	// (task, instant) key still keeps each instant to one fire.
+	// 6b. The engine fires the tasks of the partitions this node holds.
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	eng, err := engine.New(ctx, engine.Config{
+	eng, err = engine.New(ctx, engine.Config{
 		Store: st, Executor: ex, NodeID: nodeID,
-		Leaser:  engine.NewLocalLeaser(engine.LocalLeaserConfig{}),
+		Leaser: leaser, Fenced: cl != nil,
 		Workers: cfg.Workers, NamespaceWorkers: cfg.NamespaceWorkers,
 		Metrics: metrics,
 		Logger:  log.With("component", "engine"),
 	})
 	if err != nil {
 		return err
+	}
+	var sched api.Scheduler = eng
+	var bus *changes.Bus
+	var members api.Members
+	if cl != nil {
+		bus, err = changes.New(changes.Config{
+			Client: cl.clients[0], Channel: cfg.RedisPrefix + "changes", NodeID: nodeID, Store: st, Engine: eng,
+			Logger: log.With("component", "changes"),
+		})
+		if err != nil {
+			return err
+		}
+		sched, members = bus, cl
 	}
 
 	// 7. Retention prunes execution history and expired key-value pairs in
@@ -258,10 +287,15 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		if draining.Load() {
 			return errShuttingDown
 		}
+		if cl != nil {
+			if err := cl.ready(); err != nil {
+				return err
+			}
+		}
 		return st.Ping(ctx)
 	})
 	api.New(mux, api.Config{ //nolint:contextcheck // every handler takes its request's context
-		Store: st, Scheduler: eng, Validator: ex, Plugins: ex, Secrets: vault,
+		Store: st, Scheduler: sched, Stats: eng, Members: members, Validator: ex, Plugins: ex, Secrets: vault,
 		Node:      api.NodeInfo{ID: nodeID, Version: version, StartedAt: owner.Started, Store: st.Driver(), Mode: mode(cfg)},
 		Auth:      authn,
 		RateLimit: api.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst},
@@ -320,7 +354,39 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		}, func(error) {
 			cancel()
 			log.Info("engine stopping")
+			if cl != nil {
+				// Claims stop with the engine; a claim still in flight is
+				// refused by the epoch fence once a new owner acquires.
+				// Release now so that failover does not wait for the TTL.
+				rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				defer rcancel()
+				if err := cl.leaser.Release(rctx); err != nil {
+					log.Warn("release partition leases; they expire after the TTL", "err", err)
+				} else {
+					log.Info("partition leases released for the other nodes")
+				}
+			}
 		})
+	}
+	if cl != nil {
+		leaserCtx, cancelLeaser := context.WithCancel(context.WithoutCancel(ctx))
+		g.Add(func() error {
+			if err := cl.leaser.Run(leaserCtx); err != nil {
+				return fmt.Errorf("cluster leases: %w", err)
+			}
+			return nil
+		}, func(error) { cancelLeaser() })
+		busCtx, cancelBus := context.WithCancel(context.WithoutCancel(ctx))
+		g.Add(func() error {
+			if err := bus.Run(busCtx); err != nil {
+				return fmt.Errorf("cluster changes: %w", err)
+			}
+			return nil
+		}, func(error) { cancelBus() })
+		skewCtx, cancelSkew := context.WithCancel(context.WithoutCancel(ctx))
+		g.Add(func() error {
+			return cl.watchSkew(skewCtx, st, log.With("component", "cluster"))
+		}, func(error) { cancelSkew() })
 	}
 	{
 		// Retention: a failed pass is logged and retried, never fatal; a

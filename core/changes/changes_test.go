@@ -2,49 +2,18 @@ package changes_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/changes"
 	"github.com/shiyu-coder/kronos/core/store/sqlite"
+	"github.com/shiyu-coder/kronos/internal/redistest"
 )
-
-// redisClient connects to the machine's Redis (KRONOS_TEST_REDIS_URL, or
-// redis://127.0.0.1:6379); without one the test skips, except under
-// CI=true, where it fails.
-func redisClient(t *testing.T) redis.UniversalClient {
-	t.Helper()
-	u := os.Getenv("KRONOS_TEST_REDIS_URL")
-	if u == "" {
-		u = "redis://127.0.0.1:6379/0"
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opt)
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		_ = c.Close()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis at %s: %v (CI=true: a missing service is a failure)", u, err)
-		}
-		t.Skipf("no Redis at %s (%v); set KRONOS_TEST_REDIS_URL", u, err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
 
 // engine records what the Bus asks of it.
 type engine struct {
@@ -116,15 +85,13 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 // reaches the node that runs the execution; nobody applies its own notice
 // twice, and each Bus reconciles once it has subscribed.
 func TestChangesReachTheOtherNodes(t *testing.T) {
-	rc := redisClient(t)
+	rc := redistest.Client(t)
 	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "kronos.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	channel := "kronos-test:" + hex.EncodeToString(b) + ":changes"
+	channel := redistest.Prefix() + "changes"
 
 	engines := map[string]*engine{"a": {running: map[string]bool{}}, "b": {running: map[string]bool{}}}
 	buses := map[string]*changes.Bus{}
