@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/store"
@@ -35,6 +37,9 @@ type write struct {
 type writer struct {
 	st  store.Store
 	log *slog.Logger
+	// retryFirst and retryFor pace retries (writeRetryFirst and
+	// writeRetryFor; tests shorten them).
+	retryFirst, retryFor time.Duration
 
 	mu      sync.Mutex
 	queue   []write
@@ -44,7 +49,7 @@ type writer struct {
 // newWriter starts a writer. ctx must never be canceled: results are
 // recorded during shutdown too.
 func newWriter(ctx context.Context, st store.Store, log *slog.Logger) *writer {
-	w := &writer{st: st, log: log, waiting: make(chan struct{}, 1)}
+	w := &writer{st: st, log: log, waiting: make(chan struct{}, 1), retryFirst: writeRetryFirst, retryFor: writeRetryFor}
 	go w.loop(ctx)
 	return w
 }
@@ -84,8 +89,6 @@ func (w *writer) loop(ctx context.Context) {
 }
 
 func (w *writer) flush(ctx context.Context, batch []write) {
-	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
-	defer cancel()
 	// Which executions end in this batch? Their starts need no statement.
 	ending := map[string]bool{}
 	for _, x := range batch {
@@ -103,14 +106,20 @@ func (w *writer) flush(ctx context.Context, batch []write) {
 		updates = append(updates, x.update)
 	}
 	if len(lines) > 0 {
-		if err := w.st.LogAppend(ctx, lines); err != nil {
-			w.log.Error("store log lines", "lines", len(lines), "err", err)
-		}
+		w.retry(ctx, "store log lines", len(lines), func(ctx context.Context) error {
+			err := w.st.LogAppend(ctx, lines)
+			if errors.Is(err, store.ErrAlreadyExists) {
+				return nil // stored by an attempt whose commit was not acknowledged
+			}
+			return err
+		})
 	}
-	errs, err := w.st.ExecutionUpdateMany(ctx, updates)
-	if err != nil {
-		w.log.Error("record executions", "count", len(updates), "err", err)
-	}
+	var errs []error
+	w.retry(ctx, "record executions", len(updates), func(ctx context.Context) error {
+		var err error
+		errs, err = w.st.ExecutionUpdateMany(ctx, updates)
+		return err
+	})
 	for i, e := range errs {
 		// A start that lost to the result (or to a cancel) is expected.
 		if e != nil && updates[i].Status != core.StatusRunning {
@@ -121,5 +130,49 @@ func (w *writer) flush(ctx context.Context, batch []write) {
 		if x.after != nil {
 			x.after()
 		}
+	}
+}
+
+// Retries of a write the store refused as a whole (the database down or
+// unreachable): results are not dropped at the first failure. A write is
+// retried with a doubling pause for writeRetryFor, then dropped with an
+// error in the log. Updates are conditional on the status they move from,
+// so a retry of a batch whose commit was applied but not acknowledged
+// changes nothing twice.
+const (
+	writeRetryFor   = 2 * time.Minute
+	writeRetryFirst = 250 * time.Millisecond
+	writeRetryMax   = 10 * time.Second
+)
+
+// retry runs write until it succeeds, fails for a reason a retry cannot
+// cure (invalid input), or writeRetryFor has passed.
+func (w *writer) retry(ctx context.Context, what string, count int, write func(context.Context) error) {
+	pause, first := w.retryFirst, time.Now() //nolint:forbidigo // a retry budget, not an instant of the schedule
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, recordTimeout)
+		err := write(actx)
+		cancel()
+		if err == nil {
+			if attempt > 1 {
+				w.log.Info(what+": stored after the store came back", "count", count, "attempts", attempt)
+			}
+			return
+		}
+		var fe *core.FieldError
+		var ve *core.ValidationError
+		giveUp := errors.As(err, &fe) || errors.As(err, &ve) || time.Since(first) > w.retryFor || ctx.Err() != nil
+		if giveUp {
+			w.log.Error(what+": dropped", "count", count, "attempts", attempt, "err", err)
+			return
+		}
+		if attempt == 1 {
+			w.log.Warn(what+": the store refused; retrying", "count", count, "err", err)
+		}
+		select {
+		case <-time.After(pause): //nolint:forbidigo // a retry pause, not an instant of the schedule
+		case <-ctx.Done():
+		}
+		pause = min(2*pause, writeRetryMax)
 	}
 }
