@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shiyu-coder/kronos/api"
+	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/cluster"
 	"github.com/shiyu-coder/kronos/core/store"
 )
@@ -194,4 +195,79 @@ type redisLogger struct{ log *slog.Logger }
 
 func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	l.log.DebugContext(ctx, fmt.Sprintf(format, v...))
+}
+
+// sweepEvery is how often, in lease TTLs, a node looks for executions
+// left running by nodes that are gone.
+const sweepEvery = 2
+
+// sweepOrphans records as interrupted, every sweepEvery TTLs, the
+// executions still running on a node that is no longer live (it died, or
+// was paused past its TTL): nobody else would ever record their end. The
+// update is conditional (running, on that node), so every node may sweep.
+// A paused node that wakes up and finishes such an execution finds it
+// recorded interrupted: its result is refused and logged.
+func (n *clusterNode) sweepOrphans(ctx context.Context, st store.Store, ttl time.Duration, log *slog.Logger) error {
+	t := time.NewTicker(sweepEvery * ttl)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		members, err := n.membership.Members(ctx)
+		if err != nil {
+			continue // no quorum: the live set is unknown
+		}
+		live := map[string]bool{}
+		for _, m := range members {
+			live[m.ID] = true
+		}
+		swept, err := sweepOnce(ctx, st, live, time.Now().Add(-sweepEvery*ttl))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("look for executions left running by nodes that are gone", "err", err)
+		case swept > 0:
+			log.Info("recorded executions left running by nodes that are gone as interrupted", "count", swept)
+		}
+	}
+}
+
+// sweepOnce records as interrupted the executions running on nodes not in
+// live that started before startedBefore.
+func sweepOnce(ctx context.Context, st store.Store, live map[string]bool, startedBefore time.Time) (int, error) {
+	nss, err := st.NamespaceList(ctx)
+	if err != nil {
+		return 0, err
+	}
+	swept := 0
+	for _, ns := range nss {
+		cursor := ""
+		for {
+			page, err := st.ExecutionList(ctx, store.ExecutionListParams{
+				Namespace: ns.Name, Statuses: []core.ExecutionStatus{core.StatusRunning}, Cursor: cursor, Limit: store.MaxPageSize,
+			})
+			if err != nil {
+				return swept, err
+			}
+			for _, x := range page.Executions {
+				if live[x.Node] || x.StartedAt.After(startedBefore) {
+					continue
+				}
+				_, err := st.ExecutionUpdate(ctx, store.ExecutionUpdateParams{
+					ID: x.ID, From: []core.ExecutionStatus{core.StatusRunning}, Status: core.StatusInterrupted,
+					FinishedAt: time.Now(), Error: fmt.Sprintf("node %s left the cluster while the execution ran", x.Node),
+					Reason: "node gone",
+				})
+				if err == nil {
+					swept++
+				}
+			}
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+		}
+	}
+	return swept, nil
 }

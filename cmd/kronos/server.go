@@ -383,6 +383,10 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 			}
 			return nil
 		}, func(error) { cancelBus() })
+		sweepCtx, cancelSweep := context.WithCancel(context.WithoutCancel(ctx))
+		g.Add(func() error {
+			return cl.sweepOrphans(sweepCtx, st, cfg.LeaseTTL, log.With("component", "cluster"))
+		}, func(error) { cancelSweep() })
 		skewCtx, cancelSkew := context.WithCancel(context.WithoutCancel(ctx))
 		g.Add(func() error {
 			return cl.watchSkew(skewCtx, st, log.With("component", "cluster"))

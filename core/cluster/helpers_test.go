@@ -8,10 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
-	"os/exec"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +17,7 @@ import (
 
 	"github.com/shiyu-coder/kronos/core/cluster"
 	"github.com/shiyu-coder/kronos/core/engine"
+	"github.com/shiyu-coder/kronos/internal/redistest"
 )
 
 // sharedRedisAddr is the machine's Redis, which the tests share with
@@ -102,79 +100,24 @@ func testPrefix(t *testing.T, clients ...redis.UniversalClient) string {
 // redisServer is a redis-server process of the test's own, for quorum
 // tests: it can be killed and started again on the same port, empty.
 type redisServer struct {
-	t    *testing.T
-	bin  string
-	port int
-	mu   sync.Mutex
-	cmd  *exec.Cmd
+	*redistest.Server
+	t *testing.T
 }
 
 // startRedisServer starts a redis-server on a free port, killed at
 // cleanup.
 func startRedisServer(t *testing.T) *redisServer {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		bin = "/usr/bin/redis-server"
-		if _, err := os.Stat(bin); err != nil {
-			missing(t, "no redis-server binary (apt-get install redis-server)")
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	s := &redisServer{t: t, bin: bin, port: port}
-	s.start()
-	t.Cleanup(s.kill)
-	return s
+	return &redisServer{Server: redistest.StartServer(t), t: t}
 }
 
-func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
+func (s *redisServer) addr() string { return s.Addr() }
 
-// start starts the server (again) and waits until it answers.
-func (s *redisServer) start() {
-	s.t.Helper()
-	cmd := exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.t.TempDir())
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("starting redis-server on port %d: %v", s.port, err)
-	}
-	s.mu.Lock()
-	s.cmd = cmd
-	s.mu.Unlock()
-	c := redis.NewClient(&redis.Options{Addr: s.addr(), MaxRetries: -1})
-	defer c.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("redis-server on port %d did not answer: %v", s.port, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+// start starts the server again, empty, and waits until it answers.
+func (s *redisServer) start() { s.Start() }
 
-// kill kills the server, as a crash would. Killing a dead server does
-// nothing.
-func (s *redisServer) kill() {
-	s.mu.Lock()
-	cmd := s.cmd
-	s.cmd = nil
-	s.mu.Unlock()
-	if cmd != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	}
-}
+// kill kills the server, as a crash would.
+func (s *redisServer) kill() { s.Kill() }
 
 // client returns a client of the server, closed at cleanup.
 func (s *redisServer) client() redis.UniversalClient {

@@ -26,8 +26,13 @@ const (
 	// engine finishes what it was claiming before the new owner starts.
 	DefaultHandoffGrace = time.Second
 	// DefaultWorkers bounds the lock calls in flight at once, for
-	// acquisitions and, separately, for extensions and unlocks.
-	DefaultWorkers = 8
+	// acquisitions and, separately, for extensions and unlocks. A call
+	// lasts as long as the slowest Redis answers (up to CallTimeout when
+	// one is unreachable), so the workers must extend every lease within
+	// TTL/3 even then: 256 partitions × TTL/10 / 32 workers = 0.8 TTL
+	// worst case, well within the TTL though above TTL/3; extensions then
+	// run late but before the deadline.
+	DefaultWorkers = 32
 )
 
 // EpochSource hands out fencing tokens: the store's partition epochs.

@@ -30,6 +30,14 @@ func NewRedisClients(urls []string) ([]redis.UniversalClient, error) {
 			return nil, fmt.Errorf("cluster: Redis URL #%d: %w (want redis://[user:password@]host:port[/db])", i+1, redactErr(err, u))
 		}
 		opt.ContextTimeoutEnabled = true
+		if opt.MaxRetries == 0 {
+			// No retries inside the client: a call to a server that is down
+			// fails at once instead of backing off for up to a second, and
+			// the Leaser retries at its next tick with the other servers'
+			// answers in hand. (A dead server made every extension wait,
+			// and 256 of them behind a few workers outlasted the TTL.)
+			opt.MaxRetries = -1
+		}
 		clients = append(clients, redis.NewClient(opt))
 	}
 	return clients, nil

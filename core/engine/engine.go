@@ -99,6 +99,8 @@ type Engine struct {
 	leases map[int]Lease     // by partition
 	// adoptErr is the last rebalance's failure, retried by Run.
 	adoptErr error
+	// unacked are the executions of a claim that failed, retried first.
+	unacked []core.Execution
 	// handedOff holds the tasks dropped because their partition went to
 	// another node: their executions claimed here and not started are
 	// left pending for the new owner, which adopts them.
@@ -299,7 +301,17 @@ func (e *Engine) signal() {
 func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 	e.mu.Lock()
 	until := now.Add(e.cfg.ClaimAhead)
+	// A claim that failed may have been committed without its
+	// acknowledgement reaching this node (a connection cut at commit): it
+	// is retried with the same IDs, so that rows already stored are
+	// recognised as this claim's instead of as another claimant's.
 	var claims []core.Execution
+	for _, x := range e.unacked {
+		if en := e.tasks[x.TaskID]; en != nil && en.lease.Valid(x.ScheduledAt) {
+			claims = append(claims, x)
+		}
+	}
+	e.unacked = nil
 	var deferred []Entry
 	// A task due several times within the lead comes back to the queue at
 	// its next instant, so pop until nothing is due or the batch is full.
@@ -353,13 +365,7 @@ func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err != nil {
-		// Put the earliest instant of each task back, so that the next
-		// attempt claims them all again.
-		for _, c := range claims {
-			if at, ok := e.queue.Get(c.TaskID); !ok || c.ScheduledAt.Before(at) {
-				e.queue.Upsert(c.TaskID, c.ScheduledAt)
-			}
-		}
+		e.unacked = claims // retried as they are, IDs included
 		return now.Add(DefaultRetryDelay), fmt.Errorf("engine: claim %d executions: %w", len(claims), err)
 	}
 	for _, x := range claimed {

@@ -246,13 +246,34 @@ func (e *Engine) Reconcile(ctx context.Context) (int, error) {
 	return fixed, nil
 }
 
-// orphans reads the pending executions of tasks that other nodes claimed,
+// orphans reads the pending executions of tasks that other nodes (or this
+// one, under an earlier lease) claimed and nobody has in hand,
 // and sorts them: those whose instant passed and that are first attempts
 // of a scheduled instant are returned per task, to be settled as misfires;
 // the rest are returned ready to start.
 func (e *Engine) orphans(ctx context.Context, nss []core.Namespace, tasks map[string]entry, now time.Time) (map[string][]core.Execution, []ready, error) {
 	missed := map[string][]core.Execution{}
 	var adopted []ready
+	// This node's own pending executions are adopted too (it held the
+	// partition before, lost it and got it back), except those it still
+	// has in hand.
+	e.mu.Lock()
+	inHand := map[string]bool{}
+	for _, r := range e.ready {
+		inHand[r.x.ID] = true
+	}
+	for _, rs := range e.backlog {
+		for _, r := range rs {
+			inHand[r.x.ID] = true
+		}
+	}
+	for _, x := range e.unacked {
+		inHand[x.ID] = true
+	}
+	for id := range e.running { // started; the start may not be stored yet
+		inHand[id] = true
+	}
+	e.mu.Unlock()
 	for _, ns := range nss {
 		cursor := ""
 		for {
@@ -263,7 +284,13 @@ func (e *Engine) orphans(ctx context.Context, nss []core.Namespace, tasks map[st
 				return nil, nil, fmt.Errorf("engine: adopt partitions: pending executions of %q: %w", ns.Name, err)
 			}
 			for _, x := range page.Executions {
-				if _, ok := tasks[x.TaskID]; !ok || x.Node == e.cfg.NodeID {
+				if _, ok := tasks[x.TaskID]; !ok || inHand[x.ID] {
+					continue
+				}
+				// One of this node's own that just ended may still read
+				// pending until the writer stores its result: only rows
+				// of its own well past their instant are stuck.
+				if x.Node == e.cfg.NodeID && x.ScheduledAt.After(now.Add(-ownStuckAfter)) {
 					continue
 				}
 				switch {
@@ -282,3 +309,8 @@ func (e *Engine) orphans(ctx context.Context, nss []core.Namespace, tasks map[st
 	}
 	return missed, adopted, nil
 }
+
+// ownStuckAfter is how long after its instant a pending execution of this
+// node's own, not in hand, counts as stuck (claimed under a lease the node
+// lost) rather than ended and not yet recorded.
+const ownStuckAfter = 10 * time.Second
