@@ -29,6 +29,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,6 +140,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	maxOpen, rawURL, err := poolSize(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.URL = rawURL
 	mc, err := ParseURL(cfg.URL)
 	if err != nil {
 		return nil, err
@@ -148,8 +154,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("mysql store: %w", err)
 	}
 	db := sql.OpenDB(conn)
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(16)
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(max(1, maxOpen/2))
 	db.SetConnMaxLifetime(30 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
@@ -253,3 +259,28 @@ func (dialect) InsertUpdateDuplicates(_ []string, updateColumns ...string) strin
 func (d dialect) MaxValueBytes() int64 { return d.maxPacket - packetSlack }
 
 var _ store.Store = (*Store)(nil)
+
+// DefaultMaxOpenConns bounds the store's connections unless the URL's
+// max_open_conns param says otherwise (the batch pool adds a few).
+const DefaultMaxOpenConns = 32
+
+// poolSize takes Kronos's own max_open_conns param out of a store URL (the
+// driver would send it to the server as a variable) and returns it.
+func poolSize(raw string) (int, string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return DefaultMaxOpenConns, raw, nil //nolint:nilerr // ParseURL reports a malformed URL, with the fix
+	}
+	q := u.Query()
+	v := q.Get("max_open_conns")
+	if v == "" {
+		return DefaultMaxOpenConns, raw, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, "", fmt.Errorf("mysql store: URL param max_open_conns=%q: want a whole number of connections, at least 1 (default %d)", v, DefaultMaxOpenConns)
+	}
+	q.Del("max_open_conns")
+	u.RawQuery = q.Encode()
+	return n, u.String(), nil
+}
