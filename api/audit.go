@@ -65,9 +65,6 @@ func (s *server) audit(ctx huma.Context, next func(huma.Context)) {
 			ns = target
 		}
 	}
-	if kind == "plugin" && after == nil {
-		after = s.snapshot(ctx.Context(), kind, ns, target)
-	}
 	e := core.AuditEvent{
 		At: time.Now(), Namespace: ns, Actor: p.Actor(), Action: op.OperationID, Kind: kind, Target: target,
 		Remote: remoteHost(ctx.RemoteAddr()), Status: status, Before: before, After: after,

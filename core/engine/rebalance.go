@@ -81,55 +81,13 @@ func (e *Engine) rebalance(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("engine: adopt partitions: list namespaces: %w", err)
 	}
-	since := map[string]time.Time{}
-	for _, ns := range nss {
-		cursor := ""
-		for {
-			page, err := e.cfg.Store.TaskList(ctx, store.TaskListParams{Namespace: ns.Name, Cursor: cursor, Limit: store.MaxPageSize})
-			if err != nil {
-				return fmt.Errorf("engine: adopt partitions: tasks of %q: %w", ns.Name, err)
-			}
-			var mine []core.Task
-			for _, t := range page.Tasks {
-				if gained[PartitionOf(t.ID, e.cfg.Leaser.Partitions())] {
-					mine = append(mine, t)
-				}
-			}
-			if len(mine) > 0 {
-				ids := make([]string, len(mine))
-				for i, t := range mine {
-					ids[i] = t.ID
-				}
-				last, err := e.cfg.Store.ExecutionLastScheduled(ctx, ids)
-				if err != nil {
-					return fmt.Errorf("engine: adopt partitions: tasks of %q: %w", ns.Name, err)
-				}
-				for _, t := range mine {
-					e.mu.Lock()
-					delete(e.handedOff, t.ID)
-					e.mu.Unlock()
-					e.upsertFrom(t, ns.Settings, now)
-					s := t.UpdatedAt
-					if l, ok := last[t.ID]; ok && l.After(s) {
-						s = l
-					}
-					since[t.ID] = s
-				}
-			}
-			if cursor = page.NextCursor; cursor == "" {
-				break
-			}
-		}
+	since, err := e.queueTasks(ctx, nss, now, func(id string) bool {
+		return gained[PartitionOf(id, e.cfg.Leaser.Partitions())]
+	})
+	if err != nil {
+		return fmt.Errorf("engine: adopt partitions: %w", err)
 	}
-
-	e.mu.Lock()
-	tasks := make(map[string]entry, len(since))
-	for id := range since {
-		if en := e.tasks[id]; en != nil {
-			tasks[id] = *en
-		}
-	}
-	e.mu.Unlock()
+	tasks := e.entries(since)
 	// Executions of these tasks that another node claimed and did not
 	// start: it handed the partition over (and leaves them pending) or
 	// died. They are this node's now: one still to come starts at its

@@ -36,38 +36,9 @@ func (e *Engine) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: load namespaces: %w", err)
 	}
-	// since holds, per task, the instant after which an instant without an
-	// execution was missed: the last instant its schedule claimed, or the
-	// task's last change if later (a task created, changed or resumed
-	// starts afresh; instants before that were not due).
-	since := map[string]time.Time{}
-	for _, ns := range nss {
-		cursor := ""
-		for {
-			page, err := e.cfg.Store.TaskList(ctx, store.TaskListParams{Namespace: ns.Name, Cursor: cursor, Limit: store.MaxPageSize})
-			if err != nil {
-				return fmt.Errorf("engine: load tasks of %q: %w", ns.Name, err)
-			}
-			ids := make([]string, len(page.Tasks))
-			for i, t := range page.Tasks {
-				ids[i] = t.ID
-			}
-			last, err := e.cfg.Store.ExecutionLastScheduled(ctx, ids)
-			if err != nil {
-				return fmt.Errorf("engine: load tasks of %q: %w", ns.Name, err)
-			}
-			for _, t := range page.Tasks {
-				e.upsertFrom(t, ns.Settings, now)
-				s := t.UpdatedAt
-				if l, ok := last[t.ID]; ok && l.After(s) {
-					s = l
-				}
-				since[t.ID] = s
-			}
-			if cursor = page.NextCursor; cursor == "" {
-				break
-			}
-		}
+	since, err := e.queueTasks(ctx, nss, now, func(string) bool { return true })
+	if err != nil {
+		return fmt.Errorf("engine: load: %w", err)
 	}
 	return e.recover(ctx, nss, now, since)
 }
@@ -138,14 +109,7 @@ func (e *Engine) recover(ctx context.Context, nss []core.Namespace, now time.Tim
 		}
 	}
 
-	e.mu.Lock()
-	tasks := make(map[string]entry, len(since))
-	for id := range since {
-		if en := e.tasks[id]; en != nil {
-			tasks[id] = *en
-		}
-	}
-	e.mu.Unlock()
+	tasks := e.entries(since)
 	var m misfires
 	for id, en := range tasks {
 		rows := missedRows[id]
@@ -480,4 +444,65 @@ func (r instantRing) ordered() []time.Time {
 	}
 	i := r.total % r.size
 	return append(slices.Clone(r.buf[i:]), r.buf[:i]...)
+}
+
+// queueTasks reads the tasks of nss that keep accepts, queues each from now
+// on, and returns per task the instant after which an instant without an
+// execution was missed: the last instant its schedule claimed, or the
+// task's last change if later (a task created, changed or resumed starts
+// afresh; instants before that were not due).
+func (e *Engine) queueTasks(ctx context.Context, nss []core.Namespace, now time.Time, keep func(taskID string) bool) (map[string]time.Time, error) {
+	since := map[string]time.Time{}
+	for _, ns := range nss {
+		cursor := ""
+		for {
+			page, err := e.cfg.Store.TaskList(ctx, store.TaskListParams{Namespace: ns.Name, Cursor: cursor, Limit: store.MaxPageSize})
+			if err != nil {
+				return nil, fmt.Errorf("tasks of %q: %w", ns.Name, err)
+			}
+			var ids []string
+			for _, t := range page.Tasks {
+				if keep(t.ID) {
+					ids = append(ids, t.ID)
+				}
+			}
+			if len(ids) > 0 {
+				last, err := e.cfg.Store.ExecutionLastScheduled(ctx, ids)
+				if err != nil {
+					return nil, fmt.Errorf("tasks of %q: %w", ns.Name, err)
+				}
+				for _, t := range page.Tasks {
+					if !keep(t.ID) {
+						continue
+					}
+					e.mu.Lock()
+					delete(e.handedOff, t.ID)
+					e.mu.Unlock()
+					e.upsertFrom(t, ns.Settings, now)
+					s := t.UpdatedAt
+					if l, ok := last[t.ID]; ok && l.After(s) {
+						s = l
+					}
+					since[t.ID] = s
+				}
+			}
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+		}
+	}
+	return since, nil
+}
+
+// entries returns a copy of the queued entry of each task in since.
+func (e *Engine) entries(since map[string]time.Time) map[string]entry {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	tasks := make(map[string]entry, len(since))
+	for id := range since {
+		if en := e.tasks[id]; en != nil {
+			tasks[id] = *en
+		}
+	}
+	return tasks
 }
