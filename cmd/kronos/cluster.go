@@ -13,8 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shiyu-coder/kronos/api"
-	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/cluster"
+	"github.com/shiyu-coder/kronos/core/engine"
 	"github.com/shiyu-coder/kronos/core/store"
 )
 
@@ -201,13 +201,12 @@ func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 // left running by nodes that are gone.
 const sweepEvery = 2
 
-// sweepOrphans records as interrupted, every sweepEvery TTLs, the
-// executions still running on a node that is no longer live (it died, or
-// was paused past its TTL): nobody else would ever record their end. The
-// update is conditional (running, on that node), so every node may sweep.
-// A paused node that wakes up and finishes such an execution finds it
-// recorded interrupted: its result is refused and logged.
-func (n *clusterNode) sweepOrphans(ctx context.Context, st store.Store, ttl time.Duration, log *slog.Logger) error {
+// sweepOrphans settles, every sweepEvery TTLs, the executions still
+// running on nodes that are no longer live (they died, or were paused past
+// their TTL) in the partitions this node holds: the engine records them
+// interrupted and retries them by their tasks' retry policies
+// (engine.SweepGone).
+func (n *clusterNode) sweepOrphans(ctx context.Context, eng *engine.Engine, ttl time.Duration, log *slog.Logger) error {
 	t := time.NewTicker(sweepEvery * ttl)
 	defer t.Stop()
 	for {
@@ -224,7 +223,7 @@ func (n *clusterNode) sweepOrphans(ctx context.Context, st store.Store, ttl time
 		for _, m := range members {
 			live[m.ID] = true
 		}
-		swept, err := sweepOnce(ctx, st, live, time.Now().Add(-sweepEvery*ttl))
+		swept, err := eng.SweepGone(ctx, func(node string) bool { return live[node] }, time.Now().Add(-sweepEvery*ttl))
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("look for executions left running by nodes that are gone", "err", err)
@@ -232,42 +231,4 @@ func (n *clusterNode) sweepOrphans(ctx context.Context, st store.Store, ttl time
 			log.Info("recorded executions left running by nodes that are gone as interrupted", "count", swept)
 		}
 	}
-}
-
-// sweepOnce records as interrupted the executions running on nodes not in
-// live that started before startedBefore.
-func sweepOnce(ctx context.Context, st store.Store, live map[string]bool, startedBefore time.Time) (int, error) {
-	nss, err := st.NamespaceList(ctx)
-	if err != nil {
-		return 0, err
-	}
-	swept := 0
-	for _, ns := range nss {
-		cursor := ""
-		for {
-			page, err := st.ExecutionList(ctx, store.ExecutionListParams{
-				Namespace: ns.Name, Statuses: []core.ExecutionStatus{core.StatusRunning}, Cursor: cursor, Limit: store.MaxPageSize,
-			})
-			if err != nil {
-				return swept, err
-			}
-			for _, x := range page.Executions {
-				if live[x.Node] || x.StartedAt.After(startedBefore) {
-					continue
-				}
-				_, err := st.ExecutionUpdate(ctx, store.ExecutionUpdateParams{
-					ID: x.ID, From: []core.ExecutionStatus{core.StatusRunning}, Status: core.StatusInterrupted,
-					FinishedAt: time.Now(), Error: fmt.Sprintf("node %s left the cluster while the execution ran", x.Node),
-					Reason: "node gone",
-				})
-				if err == nil {
-					swept++
-				}
-			}
-			if cursor = page.NextCursor; cursor == "" {
-				break
-			}
-		}
-	}
-	return swept, nil
 }

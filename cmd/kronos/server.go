@@ -56,8 +56,9 @@ func newServerCmd() *cobra.Command {
 
 With no flags it runs one embedded node: SQLite at ./kronos-data/kronos.db,
 HTTP on :8080. A second server on the same --data-dir is refused.
-Cluster mode (--store mysql://… --redis redis://…) is accepted and checked;
-Redis leases arrive in a later release.
+Cluster mode (--store mysql://… --redis redis://…) joins the nodes that share
+that database and Redis: they split the partitions, fence claims in SQL and
+take over a node that stops (docs/cluster.md).
 
 Every flag can also be set with the environment variable shown beside it, or
 in a YAML file given with --config (keys are the flag names). Precedence:
@@ -165,6 +166,11 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 
 	// 4. Open the store (the driver applies its migrations).
 	log.Info("opening store", "driver", cfg.Store.Driver, "store", cfg.Store.String())
+	if len(cfg.Redis) > 0 {
+		// A node paused inside a claim must not keep its partitions'
+		// rows locked longer than its leases last (docs/cluster.md).
+		cfg.Store.IdleSessionTimeout = cfg.LeaseTTL
+	}
 	st, err := storeurl.Open(ctx, cfg.Store, log.With("component", "store"))
 	if err != nil {
 		return err
@@ -385,7 +391,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		}, func(error) { cancelBus() })
 		sweepCtx, cancelSweep := context.WithCancel(context.WithoutCancel(ctx))
 		g.Add(func() error {
-			return cl.sweepOrphans(sweepCtx, st, cfg.LeaseTTL, log.With("component", "cluster"))
+			return cl.sweepOrphans(sweepCtx, eng, cfg.LeaseTTL, log.With("component", "cluster"))
 		}, func(error) { cancelSweep() })
 		skewCtx, cancelSkew := context.WithCancel(context.WithoutCancel(ctx))
 		g.Add(func() error {

@@ -25,13 +25,18 @@ type batchExecer struct {
 	db *sql.DB
 }
 
-func newBatchExecer(mc *mysql.Config) (*batchExecer, error) {
+// newBatchExecer opens the batch pool; wrap, if not nil, wraps its
+// connector (Config.Connector).
+func newBatchExecer(mc *mysql.Config, wrap func(driver.Connector) driver.Connector) (*batchExecer, error) {
 	bc := mc.Clone()
 	bc.MultiStatements = true
 	bc.InterpolateParams = true
 	conn, err := mysql.NewConnector(bc)
 	if err != nil {
 		return nil, err
+	}
+	if wrap != nil {
+		conn = wrap(conn)
 	}
 	db := sql.OpenDB(conn)
 	db.SetMaxOpenConns(4)

@@ -23,6 +23,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -58,6 +59,21 @@ type Config struct {
 	URL string
 	// Logger receives migration progress. Defaults to slog.Default().
 	Logger *slog.Logger
+	// IdleSessionTimeout, when set, has the server close a session that
+	// sends nothing for that long, rounded up to whole seconds (the
+	// session's wait_timeout, unless the URL sets one), inside a
+	// transaction or not: the transaction rolls back and its row locks
+	// are released. Cluster mode sets it to the lease TTL, so that a node
+	// paused in the middle of a claim (SIGSTOP, a frozen VM) cannot keep
+	// its partitions' rows locked from the nodes that take them over.
+	// Migrations run on connections without it (a long ALTER leaves the
+	// connection holding the migration lock idle). The pool closes its
+	// own connections idle for half of it, before the server does.
+	IdleSessionTimeout time.Duration
+	// Connector, when set, wraps each driver connector the store opens (its main
+	// pool and its batch pool): a hook for instrumentation, such as counting
+	// statements in a benchmark.
+	Connector func(driver.Connector) driver.Connector
 }
 
 // Store is the MySQL store.Store.
@@ -149,31 +165,45 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	mc.Logger = driverLogger{logger}
+	if err := migrateURL(ctx, mc, cfg.URL, logger); err != nil {
+		return nil, err
+	}
+	idleClose := time.Duration(0)
+	if _, set := mc.Params["wait_timeout"]; cfg.IdleSessionTimeout > 0 && !set {
+		secs := int((cfg.IdleSessionTimeout + time.Second - 1) / time.Second)
+		if mc.Params == nil {
+			mc.Params = map[string]string{}
+		}
+		mc.Params["wait_timeout"] = strconv.Itoa(secs)
+		idleClose = time.Duration(secs) * time.Second / 2
+	}
 	conn, err := mysql.NewConnector(mc)
 	if err != nil {
 		return nil, fmt.Errorf("mysql store: %w", err)
+	}
+	if cfg.Connector != nil {
+		conn = cfg.Connector(conn)
 	}
 	db := sql.OpenDB(conn)
 	db.SetMaxOpenConns(maxOpen)
 	db.SetMaxIdleConns(max(1, maxOpen/2))
 	db.SetConnMaxLifetime(30 * time.Minute)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("mysql store: connect to %s: %w", Redact(cfg.URL), err)
-	}
-	if err := migrate(ctx, db, logger); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("mysql store: migrate %s: %w", Redact(cfg.URL), err)
+	if idleClose > 0 {
+		db.SetConnMaxIdleTime(idleClose)
 	}
 	var maxPacket int64
 	if err := db.QueryRowContext(ctx, `SELECT @@max_allowed_packet`).Scan(&maxPacket); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("mysql store: read max_allowed_packet from %s: %w", Redact(cfg.URL), err)
 	}
-	batch, err := newBatchExecer(mc)
+	batch, err := newBatchExecer(mc, cfg.Connector)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("mysql store: %w", err)
+	}
+	if idleClose > 0 {
+		batch.db.SetConnMaxIdleTime(idleClose)
 	}
 	s := &Store{Store: sqlstore.New(db, dialect{maxPacket: maxPacket}), batch: batch}
 	s.SetBatchExecer(batch)
@@ -182,6 +212,25 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("mysql store: %w", err)
 	}
 	return s, nil
+}
+
+// migrateURL connects with mc, as Open's first step, and applies the
+// pending migrations over a pool of its own, closed when they are done.
+func migrateURL(ctx context.Context, mc *mysql.Config, rawURL string, logger *slog.Logger) error {
+	conn, err := mysql.NewConnector(mc)
+	if err != nil {
+		return fmt.Errorf("mysql store: %w", err)
+	}
+	db := sql.OpenDB(conn)
+	defer db.Close()
+	db.SetMaxOpenConns(4)
+	if err := db.PingContext(ctx); err != nil {
+		return fmt.Errorf("mysql store: connect to %s: %w", Redact(rawURL), err)
+	}
+	if err := migrate(ctx, db, logger); err != nil {
+		return fmt.Errorf("mysql store: migrate %s: %w", Redact(rawURL), err)
+	}
+	return nil
 }
 
 // migrate applies migrations while holding a MySQL user lock on a dedicated
@@ -221,6 +270,12 @@ func migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) error {
 	}
 	return nil
 }
+
+// driverLogger sends what go-sql-driver/mysql logs (a connection the
+// server closed, a malformed packet) to the store's logger, not stderr.
+type driverLogger struct{ log *slog.Logger }
+
+func (l driverLogger) Print(v ...any) { l.log.Warn("mysql driver: " + fmt.Sprint(v...)) }
 
 type dialect struct {
 	// maxPacket is the server's max_allowed_packet when the store opened.

@@ -290,3 +290,57 @@ func TestFencedClaimLocksOnlyItsPartitions(t *testing.T) {
 func BenchmarkExecutionClaim(b *testing.B) {
 	storetest.BenchmarkClaim(b.Context(), b, mysqltest.Store(b), 1, 100, 1000)
 }
+
+// TestIdleSessionTimeoutReleasesPausedLocks: a store whose node stops
+// talking in the middle of a transaction (as a SIGSTOPped node would) holds
+// a partition's row lock only until the server ends its idle session; a
+// second store then acquires the partition, and the first store's pool
+// carries on with fresh connections.
+func TestIdleSessionTimeoutReleasesPausedLocks(t *testing.T) {
+	ctx := t.Context()
+	dbURL := mysqltest.DatabaseURL(t)
+	paused, err := mysql.Open(ctx, mysql.Config{URL: dbURL, Logger: quiet, IdleSessionTimeout: 1500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer paused.Close()
+	var waitTimeout int
+	if err := paused.DB().QueryRowContext(ctx, `SELECT @@session.wait_timeout`).Scan(&waitTimeout); err != nil {
+		t.Fatal(err)
+	}
+	if waitTimeout != 2 {
+		t.Fatalf("session wait_timeout = %d, want 2 (1.5 s rounded up)", waitTimeout)
+	}
+	if _, err := paused.PartitionsInit(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := paused.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // the server ended it
+	if _, err := tx.ExecContext(ctx, `UPDATE partitions SET fence_checks = fence_checks + 1 WHERE part = 1`); err != nil {
+		t.Fatal(err)
+	}
+
+	other, err := mysql.Open(ctx, mysql.Config{URL: dbURL, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	// Without the timeout the acquire would wait for the lock until
+	// innodb_lock_wait_timeout (50 s by default) and fail.
+	actx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := other.PartitionAcquire(actx, 1, "node-b"); err != nil {
+		t.Fatalf("acquire a partition whose row a paused session locked: %v", err)
+	}
+	if err := tx.Commit(); err == nil {
+		t.Fatal("the paused session's transaction committed after the server should have ended it")
+	}
+	// The paused store's idle connections were closed by the server too:
+	// its pool must carry on.
+	if _, err := paused.PartitionList(ctx); err != nil {
+		t.Fatalf("the store after its sessions timed out: %v", err)
+	}
+}

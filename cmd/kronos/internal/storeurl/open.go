@@ -27,7 +27,7 @@ func Open(ctx context.Context, t Target, logger *slog.Logger) (store.Store, erro
 		}
 		return s, nil
 	case MySQL:
-		s, err := mysql.Open(ctx, mysql.Config{URL: t.URL, Logger: logger})
+		s, err := mysql.Open(ctx, mysql.Config{URL: t.URL, Logger: logger, IdleSessionTimeout: t.IdleSessionTimeout})
 		if err != nil {
 			return nil, scrub(err, t.URL) // The driver names the store (redacted) and the step.
 		}

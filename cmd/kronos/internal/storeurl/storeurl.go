@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Driver names.
@@ -40,6 +41,9 @@ type Target struct {
 	// Embedded reports whether the store is the default SQLite file in the
 	// data dir.
 	Embedded bool
+	// IdleSessionTimeout is passed to a MySQL store (see
+	// mysql.Config.IdleSessionTimeout); cluster mode sets it.
+	IdleSessionTimeout time.Duration
 
 	redacted string
 }
