@@ -27,6 +27,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -145,6 +146,17 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 		{Name: "Nodes", Description: "The nodes that run the engine."},
 	}
 	a := humago.New(mux, hc)
+	// A path under /api/ that no operation takes answers a problem, as
+	// every API error does, whatever its method (the web UI serves the
+	// rest of the paths).
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusNotFound)
+		_ = json.NewEncoder(w).Encode(huma.ErrorModel{
+			Title: http.StatusText(http.StatusNotFound), Status: http.StatusNotFound,
+			Detail: fmt.Sprintf("no operation %s %s: the operations are listed at /docs and in /openapi.yaml", r.Method, r.URL.Path),
+		})
+	})
 	s := &server{cfg: cfg, log: cfg.Logger, limits: newLimiters(cfg.RateLimit)}
 	g := huma.NewGroup(a, Prefix)
 	g.UseModifier(func(op *huma.Operation, next func(*huma.Operation)) {

@@ -633,3 +633,87 @@ func TestTaskSecretReferencesAreChecked(t *testing.T) {
 	}
 	f.do(http.MethodPost, "/tasks", body).want(t, http.StatusCreated)
 }
+
+// list-tasks and get-task carry each task's next fire instant and its
+// latest started execution.
+func TestTaskStateNextFireAndLastExecution(t *testing.T) {
+	onBothStores(t, func(t *testing.T, f *fixture) {
+		f.do(http.MethodPost, "/tasks", map[string]any{"name": "hourly", "executor": "http", "schedule": "0 * * * *", "timezone": "Asia/Shanghai"}).want(t, http.StatusCreated)
+		f.do(http.MethodPost, "/tasks", map[string]any{"name": "paused", "executor": "http", "schedule": "0 * * * *", "paused": true}).want(t, http.StatusCreated)
+		f.do(http.MethodPost, "/tasks", map[string]any{"name": "manual", "executor": "http"}).want(t, http.StatusCreated)
+		byName := func() map[string]map[string]any {
+			out := map[string]map[string]any{}
+			for _, x := range f.do(http.MethodGet, "/tasks", nil).want(t, http.StatusOK).json(t)["tasks"].([]any) {
+				out[x.(map[string]any)["name"].(string)] = x.(map[string]any)
+			}
+			return out
+		}
+		tasks := byName()
+		next, err := time.Parse(time.RFC3339, tasks["hourly"]["next_fire_at"].(string))
+		if err != nil {
+			t.Fatalf("hourly next_fire_at: %v (%v)", err, tasks["hourly"])
+		}
+		if want := time.Now().Truncate(time.Hour).Add(time.Hour); !next.Equal(want) {
+			t.Errorf("hourly next_fire_at %v, want %v", next, want)
+		}
+		for _, name := range []string{"paused", "manual"} {
+			if v, ok := tasks[name]["next_fire_at"]; ok {
+				t.Errorf("%s has next_fire_at %v, want none", name, v)
+			}
+			if v, ok := tasks[name]["last_execution"]; ok {
+				t.Errorf("%s has last_execution %v before any run", name, v)
+			}
+		}
+		id := f.do(http.MethodPost, "/tasks/manual/trigger", nil).want(t, http.StatusAccepted).json(t)["id"].(string)
+		waitFor(t, f, id, "succeeded")
+		last, ok := byName()["manual"]["last_execution"].(map[string]any)
+		if !ok || last["id"] != id || last["status"] != "succeeded" || last["trigger"] != "manual" || last["duration_ms"] == nil {
+			t.Fatalf("manual last_execution %v, want the succeeded run %s", last, id)
+		}
+		got := f.do(http.MethodGet, "/tasks/manual", nil).want(t, http.StatusOK).json(t)
+		if l, _ := got["last_execution"].(map[string]any); l["id"] != id {
+			t.Fatalf("get-task last_execution %v, want %s", got["last_execution"], id)
+		}
+	})
+}
+
+// retry-execution runs an ended execution's task again as a new manual
+// run; one still running is refused, and one whose task is gone is 404.
+func TestRetryExecution(t *testing.T) {
+	f := newFixture(t)
+	f.do(http.MethodPost, "/tasks", map[string]any{"name": "job", "executor": "http", "schedule": "@yearly"}).want(t, http.StatusCreated)
+	first := f.do(http.MethodPost, "/tasks/job/trigger", nil).want(t, http.StatusAccepted).json(t)["id"].(string)
+	waitFor(t, f, first, "succeeded")
+	again := f.do(http.MethodPost, "/executions/"+first+"/retry", nil).want(t, http.StatusAccepted).json(t)
+	if again["id"] == first || again["trigger"] != "manual" || again["task_name"] != "job" {
+		t.Fatalf("retry answered %v", again)
+	}
+	waitFor(t, f, again["id"].(string), "succeeded")
+	f.do(http.MethodPost, "/executions/00000000-0000-0000-0000-000000000000/retry", nil).want(t, http.StatusNotFound)
+
+	f.do(http.MethodPost, "/tasks", map[string]any{"name": "long", "executor": "http", "config": map[string]any{"block": true}}).want(t, http.StatusCreated)
+	f.ex.started = make(chan string, 1)
+	long := f.do(http.MethodPost, "/tasks/long/trigger", nil).want(t, http.StatusAccepted).json(t)["id"].(string)
+	<-f.ex.started
+	f.do(http.MethodPost, "/executions/"+long+"/retry", nil).want(t, http.StatusConflict)
+	f.do(http.MethodPost, "/executions/"+long+"/cancel", nil).want(t, http.StatusAccepted)
+	waitFor(t, f, long, "canceled")
+
+	f.do(http.MethodDelete, "/tasks/job", nil).want(t, http.StatusNoContent)
+	f.do(http.MethodPost, "/executions/"+first+"/retry", nil).want(t, http.StatusNotFound)
+}
+
+// A path under /api/ that no operation takes is a problem document, 404,
+// whatever the method.
+func TestUnknownAPIPathIsAProblem(t *testing.T) {
+	f := newFixture(t)
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		r := f.do(method, "/nope", nil).want(t, http.StatusNotFound)
+		if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("%s /api/v1/nope: Content-Type %q, want application/problem+json", method, ct)
+		}
+		if d, _ := r.json(t)["detail"].(string); !strings.Contains(d, method+" /api/v1/nope") {
+			t.Errorf("%s /api/v1/nope: detail %q, want the method and path named", method, d)
+		}
+	}
+}

@@ -59,6 +59,7 @@ var policies = map[string]policy{
 	"list-task-executions":  viewer,
 	"get-execution":         viewer,
 	"cancel-execution":      editor,
+	"retry-execution":       editor,
 	"get-execution-logs":    viewer,
 	"get-task-logs":         viewer,
 	"follow-execution-logs": viewer,

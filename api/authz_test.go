@@ -29,7 +29,7 @@ var needs = map[string]string{
 	"trigger-task": "editor", "preview-task": "viewer",
 
 	"list-executions": "viewer", "list-task-executions": "viewer", "get-execution": "viewer",
-	"cancel-execution": "editor", "get-execution-logs": "viewer", "get-task-logs": "viewer",
+	"cancel-execution": "editor", "retry-execution": "editor", "get-execution-logs": "viewer", "get-task-logs": "viewer",
 	"follow-execution-logs": "viewer",
 
 	"upload-plugin": "editor", "list-plugins": "viewer", "get-plugin": "viewer", "delete-plugin": "editor",

@@ -128,6 +128,35 @@ type Task struct {
 	Version      int64             `json:"version" doc:"Increases on every change; send it back (or If-Match) to update safely."`
 	CreatedAt    time.Time         `json:"created_at"`
 	UpdatedAt    time.Time         `json:"updated_at"`
+	// Read-only state, in list-tasks and get-task answers.
+	NextFireAt    *time.Time        `json:"next_fire_at,omitempty" readOnly:"true" doc:"The schedule's next instant from now inside the task's window; absent when paused, manual-only or past end_at. In list-tasks and get-task only."`
+	LastExecution *ExecutionSummary `json:"last_execution,omitempty" readOnly:"true" doc:"The task's latest execution that started (running or ended), scheduled or manual. In list-tasks and get-task only."`
+}
+
+// ExecutionSummary is an execution without its output: a task's last
+// result.
+type ExecutionSummary struct {
+	ID          string     `json:"id"`
+	Status      string     `json:"status" enum:"pending,running,succeeded,failed,timed_out,canceled,skipped,interrupted"`
+	Trigger     string     `json:"trigger" enum:"schedule,catch_up,manual"`
+	Attempt     int        `json:"attempt"`
+	ScheduledAt time.Time  `json:"scheduled_at"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	DurationMS  *int64     `json:"duration_ms,omitempty"`
+	Error       string     `json:"error,omitempty" doc:"The first 200 characters of the error, if any."`
+}
+
+func executionSummary(x core.Execution) *ExecutionSummary {
+	full := executionOut(x)
+	errMsg := x.Error
+	if r := []rune(errMsg); len(r) > 200 {
+		errMsg = string(r[:200]) + "…"
+	}
+	return &ExecutionSummary{
+		ID: x.ID, Status: full.Status, Trigger: full.Trigger, Attempt: x.Attempt, ScheduledAt: x.ScheduledAt,
+		StartedAt: full.StartedAt, FinishedAt: full.FinishedAt, DurationMS: full.DurationMS, Error: errMsg,
+	}
 }
 
 func taskOut(t core.Task) Task {

@@ -135,6 +135,45 @@ func (s *server) registerExecutions(g huma.API) {
 	})
 
 	huma.Register(g, huma.Operation{
+		OperationID: "retry-execution", Method: http.MethodPost, Path: "/executions/{id}/retry", Tags: []string{"Executions"},
+		Summary: "Run an ended execution's task again",
+		Description: "Runs the execution's task once now, as trigger-task does: a new manual execution with the task's " +
+			"current config (an override given to the original trigger is not kept). Answers at once with the new " +
+			"execution. An execution still pending or running is refused with 409 (cancel it first); one whose task " +
+			"was deleted with 404. A namespace at its settings.quotas.max_executions_per_minute refuses it with 429.",
+		DefaultStatus: http.StatusAccepted,
+		Errors:        []int{http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable},
+	}, func(ctx context.Context, in *struct {
+		NamespaceParam
+		ID string `path:"id" doc:"The execution's ID, as trigger-task and list-executions return it." example:"0193a6f2-7c1e-7d4a-9b3e-5f2c8d1a4e60"`
+	},
+	) (*struct{ Body Execution }, error) {
+		x, err := s.execution(ctx, in.Namespace, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !x.Status.Final() {
+			return nil, huma.Error409Conflict(fmt.Sprintf("execution %s is still %s: wait for it to end, or cancel it, before running it again", x.ID, x.Status))
+		}
+		t, err := s.cfg.Store.TaskGetByID(ctx, x.TaskID)
+		if err != nil {
+			return nil, problem(fmt.Sprintf("retry execution %s: its task %q", x.ID, x.TaskName), err)
+		}
+		ns, err := s.namespace(ctx, in.Namespace)
+		if err != nil {
+			return nil, err
+		}
+		next, err := s.cfg.Scheduler.Trigger(ctx, t, ns.Settings, nil)
+		if err != nil {
+			if next.ID != "" {
+				return nil, huma.Error503ServiceUnavailable(err.Error())
+			}
+			return nil, problem("retry execution "+x.ID, err)
+		}
+		return &struct{ Body Execution }{executionOut(next)}, nil
+	})
+
+	huma.Register(g, huma.Operation{
 		OperationID: "get-execution-logs", Method: http.MethodGet, Path: "/executions/{id}/logs", Tags: []string{"Executions"},
 		Summary: "Get an execution's log lines", Description: "In order, after the sequence number given.",
 		Errors: []int{http.StatusNotFound},

@@ -59,6 +59,26 @@ type Namespace struct {
 	Version     int64                 `json:"version"`
 	CreatedAt   time.Time             `json:"created_at"`
 	UpdatedAt   time.Time             `json:"updated_at"`
+	Usage       *NamespaceUsage       `json:"usage,omitempty" readOnly:"true" doc:"What the namespace holds and runs now, against settings.quotas. In list-namespaces and get-namespace only."`
+}
+
+// NamespaceUsage is what a namespace holds and runs, cluster-wide, as the
+// store counts it.
+type NamespaceUsage struct {
+	Tasks                int `json:"tasks" doc:"Tasks it holds (quota: max_tasks)."`
+	Plugins              int `json:"plugins" doc:"Plugins uploaded to it."`
+	RunningExecutions    int `json:"running_executions" doc:"Executions running now on any node (quota: max_concurrent_executions, which each node applies to its own)."`
+	ExecutionsLastMinute int `json:"executions_last_minute" doc:"Executions whose instant falls in the last minute (quota: max_executions_per_minute, which each node applies to its own)."`
+}
+
+// withUsage returns out with the namespace's usage filled in.
+func (s *server) withUsage(ctx context.Context, out Namespace) (Namespace, error) {
+	u, err := s.cfg.Store.NamespaceUsage(ctx, out.Name, time.Now().Add(-time.Minute))
+	if err != nil {
+		return out, err
+	}
+	out.Usage = &NamespaceUsage{Tasks: u.Tasks, Plugins: u.Plugins, RunningExecutions: u.Running, ExecutionsLastMinute: u.ExecutionsSince}
+	return out, nil
 }
 
 func (in *NamespaceInput) namespace() (core.Namespace, error) {
@@ -137,7 +157,11 @@ func (s *server) registerNamespaces(g huma.API) {
 		out := NamespaceList{Namespaces: []Namespace{}}
 		for _, ns := range nss {
 			if _, ok := p.Role(ns.Name); ok {
-				out.Namespaces = append(out.Namespaces, namespaceOut(ns))
+				n, err := s.withUsage(ctx, namespaceOut(ns))
+				if err != nil {
+					return nil, problem("list namespaces", err)
+				}
+				out.Namespaces = append(out.Namespaces, n)
 			}
 		}
 		return &struct{ Body NamespaceList }{out}, nil
@@ -156,7 +180,11 @@ func (s *server) registerNamespaces(g huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		return &NamespaceOutput{ETag: etag(ns.Version), Body: namespaceOut(ns)}, nil
+		n, err := s.withUsage(ctx, namespaceOut(ns))
+		if err != nil {
+			return nil, problem(fmt.Sprintf("get namespace %q", in.Name), err)
+		}
+		return &NamespaceOutput{ETag: etag(ns.Version), Body: n}, nil
 	})
 
 	huma.Register(g, huma.Operation{

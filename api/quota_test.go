@@ -65,6 +65,16 @@ func TestTaskQuota(t *testing.T) {
 	f.do(http.MethodPost, "/tasks?namespace=team-a", task("two")).want(t, http.StatusCreated)
 	r := f.do(http.MethodPost, "/tasks?namespace=team-a", task("three")).want(t, http.StatusTooManyRequests)
 	wantDetail(t, r, `namespace "team-a" holds 2 tasks and its quota settings.quotas.max_tasks is 2: delete tasks or raise the quota`)
+	// The namespace shows its usage beside its quotas.
+	got := f.do(http.MethodGet, "/namespaces/team-a", nil).want(t, http.StatusOK).json(t)
+	if u, _ := got["usage"].(map[string]any); u["tasks"] != 2.0 || u["plugins"] != 0.0 || u["running_executions"] != 0.0 {
+		t.Fatalf("usage of team-a = %v, want 2 tasks", got["usage"])
+	}
+	for _, n := range f.do(http.MethodGet, "/namespaces", nil).want(t, http.StatusOK).json(t)["namespaces"].([]any) {
+		if n.(map[string]any)["usage"] == nil {
+			t.Fatalf("list-namespaces item without usage: %v", n)
+		}
+	}
 
 	// Other namespaces are not bound by it; a deletion makes room.
 	f.do(http.MethodPost, "/tasks", task("three")).want(t, http.StatusCreated)

@@ -123,6 +123,9 @@ func (s *server) registerTasks(g huma.API) {
 		for i, t := range page.Tasks {
 			out.Tasks[i] = taskOut(t)
 		}
+		if err := s.addState(ctx, page.Tasks, out.Tasks); err != nil {
+			return nil, problem("list tasks", err)
+		}
 		return &struct{ Body TaskList }{out}, nil
 	})
 
@@ -136,7 +139,13 @@ func (s *server) registerTasks(g huma.API) {
 		if err != nil {
 			return nil, problem(fmt.Sprintf("get task %q", in.Name), err)
 		}
-		return taskOutput(t), nil
+		out := taskOutput(t)
+		outs := []Task{out.Body}
+		if err := s.addState(ctx, []core.Task{t}, outs); err != nil {
+			return nil, problem(fmt.Sprintf("get task %q", in.Name), err)
+		}
+		out.Body = outs[0]
+		return out, nil
 	})
 
 	huma.Register(g, huma.Operation{
@@ -319,6 +328,31 @@ func (in *TaskInput) aliased(err error) error {
 	return err
 }
 
+// addState fills the read-only state of outs (the task outputs of ts, in
+// order): the next fire instant and the latest execution.
+func (s *server) addState(ctx context.Context, ts []core.Task, outs []Task) error {
+	now := time.Now()
+	ids := make([]string, len(ts))
+	for i := range ts {
+		ids[i] = ts[i].ID
+		if sched, err := ts[i].ParseSchedule(); err == nil {
+			if next := ts[i].NextFire(sched, now); !next.IsZero() {
+				outs[i].NextFireAt = &next
+			}
+		}
+	}
+	latest, err := s.cfg.Store.ExecutionLatest(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range ts {
+		if x, ok := latest[ts[i].ID]; ok {
+			outs[i].LastExecution = executionSummary(x)
+		}
+	}
+	return nil
+}
+
 // TaskList is one page of tasks.
 type TaskList struct {
 	Tasks      []Task `json:"tasks"`
@@ -407,26 +441,15 @@ func (s *server) checkTaskQuota(ctx context.Context, ns core.Namespace) error {
 	if limit <= 0 {
 		return nil
 	}
-	n, cursor := 0, ""
-	for n < limit {
-		page, err := s.cfg.Store.TaskList(ctx, store.TaskListParams{Namespace: ns.Name, Cursor: cursor, Limit: store.MaxPageSize})
-		if err != nil {
-			return problem(fmt.Sprintf("count the tasks of namespace %q", ns.Name), err)
-		}
-		n += len(page.Tasks)
-		if cursor = page.NextCursor; cursor == "" {
-			break
-		}
+	u, err := s.cfg.Store.NamespaceUsage(ctx, ns.Name, time.Now())
+	if err != nil {
+		return problem(fmt.Sprintf("count the tasks of namespace %q", ns.Name), err)
 	}
-	if n < limit {
+	if u.Tasks < limit {
 		return nil
 	}
-	holds := strconv.Itoa(n)
-	if cursor != "" {
-		holds = "at least " + holds // counting stopped at the quota
-	}
 	return huma.Error429TooManyRequests(fmt.Sprintf(
-		"namespace %q holds %s tasks and its quota settings.quotas.max_tasks is %d: delete tasks or raise the quota", ns.Name, holds, limit))
+		"namespace %q holds %d tasks and its quota settings.quotas.max_tasks is %d: delete tasks or raise the quota", ns.Name, u.Tasks, limit))
 }
 
 // namespace reads a namespace; 404 names it.

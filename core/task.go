@@ -252,6 +252,24 @@ func (t *Task) ParseSchedule() (*schedule.Schedule, error) {
 	return schedule.Parse(t.Schedule, t.TimeZone)
 }
 
+// NextFire returns the first instant of sched, the task's parsed schedule,
+// after `after` and inside the task's window (StartAt to EndAt), or zero:
+// the task is paused, fires on manual runs only (sched nil or empty), or
+// its window has closed.
+func (t *Task) NextFire(sched *schedule.Schedule, after time.Time) time.Time {
+	if t.Paused || sched == nil {
+		return time.Time{}
+	}
+	if !t.StartAt.IsZero() && after.Before(t.StartAt) {
+		after = t.StartAt.Add(-time.Nanosecond)
+	}
+	n := sched.Next(after)
+	if n.IsZero() || !t.EndAt.IsZero() && n.After(t.EndAt) {
+		return time.Time{}
+	}
+	return n
+}
+
 func (v *validator) config(field string, raw json.RawMessage) {
 	if len(raw) > MaxConfigBytes {
 		v.add(field, "is %d bytes; the limit is %d", len(raw), MaxConfigBytes)

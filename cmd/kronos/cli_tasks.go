@@ -19,7 +19,7 @@ import (
 // readOnlyTaskFields are the fields of a task as get prints it that a
 // client does not write: create and apply drop them, so that the output of
 // `kronos tasks get NAME -o yaml` can be edited and applied.
-var readOnlyTaskFields = []string{"$schema", "id", "version", "created_at", "updated_at"}
+var readOnlyTaskFields = []string{"$schema", "id", "version", "created_at", "updated_at", "next_fire_at", "last_execution"}
 
 func newTasksCmd() *cobra.Command {
 	o := &clientOptions{}

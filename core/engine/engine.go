@@ -274,18 +274,7 @@ func (e *Engine) Remove(taskID string) {
 // next returns the task's first fire instant after `after`, within its
 // window, or zero.
 func (en *entry) next(after time.Time) time.Time {
-	t := en.task
-	if t.Paused {
-		return time.Time{}
-	}
-	if !t.StartAt.IsZero() && after.Before(t.StartAt) {
-		after = t.StartAt.Add(-time.Nanosecond)
-	}
-	n := en.sched.Next(after)
-	if n.IsZero() || !t.EndAt.IsZero() && n.After(t.EndAt) {
-		return time.Time{}
-	}
-	return n
+	return en.task.NextFire(en.sched, after)
 }
 
 func (e *Engine) signal() {

@@ -64,6 +64,10 @@ type Store interface {
 	NamespaceGet(ctx context.Context, name string) (core.Namespace, error)
 	// NamespaceList returns every namespace, ordered by name.
 	NamespaceList(ctx context.Context) ([]core.Namespace, error)
+	// NamespaceUsage counts what the namespace holds and runs, against its
+	// quotas: tasks, plugins, executions running, and executions scheduled
+	// at or after since (the last minute, for max_executions_per_minute).
+	NamespaceUsage(ctx context.Context, namespace string, since time.Time) (NamespaceUsage, error)
 	// NamespaceUpdate replaces the namespace's fields if its stored version
 	// is ns.Version, and returns it with the next version.
 	NamespaceUpdate(ctx context.Context, ns core.Namespace) (core.Namespace, error)
@@ -125,6 +129,10 @@ type Store interface {
 	// executions, not manual ones), whatever the execution's status. The
 	// engine starts counting missed instants after it.
 	ExecutionLastScheduled(ctx context.Context, taskIDs []string) (map[string]time.Time, error)
+	// ExecutionLatest returns, for each of the tasks that has one, its
+	// latest execution that is not pending (running or ended), scheduled or
+	// manual, by instant: a task's "last result". Output is left out.
+	ExecutionLatest(ctx context.Context, taskIDs []string) (map[string]core.Execution, error)
 	// ExecutionDeleteBefore deletes final executions that finished before
 	// p.Before, with their log lines, and returns how many it deleted.
 	ExecutionDeleteBefore(ctx context.Context, p ExecutionDeleteBeforeParams) (int64, error)
@@ -268,6 +276,11 @@ type TaskDeleteParams struct {
 	Name      string
 	// Version, when not 0, must be the stored version or ErrConflict.
 	Version int64
+}
+
+// NamespaceUsage is what NamespaceUsage counts.
+type NamespaceUsage struct {
+	Tasks, Plugins, Running, ExecutionsSince int
 }
 
 // ExecutionListParams filters and pages ExecutionList.

@@ -75,6 +75,63 @@ func (e ExecutionTrigger) Valid() bool {
 	}
 }
 
+// Defines values for ExecutionSummaryStatus.
+const (
+	ExecutionSummaryStatusCanceled    ExecutionSummaryStatus = "canceled"
+	ExecutionSummaryStatusFailed      ExecutionSummaryStatus = "failed"
+	ExecutionSummaryStatusInterrupted ExecutionSummaryStatus = "interrupted"
+	ExecutionSummaryStatusPending     ExecutionSummaryStatus = "pending"
+	ExecutionSummaryStatusRunning     ExecutionSummaryStatus = "running"
+	ExecutionSummaryStatusSkipped     ExecutionSummaryStatus = "skipped"
+	ExecutionSummaryStatusSucceeded   ExecutionSummaryStatus = "succeeded"
+	ExecutionSummaryStatusTimedOut    ExecutionSummaryStatus = "timed_out"
+)
+
+// Valid indicates whether the value is a known member of the ExecutionSummaryStatus enum.
+func (e ExecutionSummaryStatus) Valid() bool {
+	switch e {
+	case ExecutionSummaryStatusCanceled:
+		return true
+	case ExecutionSummaryStatusFailed:
+		return true
+	case ExecutionSummaryStatusInterrupted:
+		return true
+	case ExecutionSummaryStatusPending:
+		return true
+	case ExecutionSummaryStatusRunning:
+		return true
+	case ExecutionSummaryStatusSkipped:
+		return true
+	case ExecutionSummaryStatusSucceeded:
+		return true
+	case ExecutionSummaryStatusTimedOut:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExecutionSummaryTrigger.
+const (
+	ExecutionSummaryTriggerCatchUp  ExecutionSummaryTrigger = "catch_up"
+	ExecutionSummaryTriggerManual   ExecutionSummaryTrigger = "manual"
+	ExecutionSummaryTriggerSchedule ExecutionSummaryTrigger = "schedule"
+)
+
+// Valid indicates whether the value is a known member of the ExecutionSummaryTrigger enum.
+func (e ExecutionSummaryTrigger) Valid() bool {
+	switch e {
+	case ExecutionSummaryTriggerCatchUp:
+		return true
+	case ExecutionSummaryTriggerManual:
+		return true
+	case ExecutionSummaryTriggerSchedule:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NodeMode.
 const (
 	NodeModeCluster  NodeMode = "cluster"
@@ -513,6 +570,27 @@ type ExecutionList struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
+// ExecutionSummary defines model for ExecutionSummary.
+type ExecutionSummary struct {
+	Attempt    int64  `json:"attempt"`
+	DurationMs *int64 `json:"duration_ms,omitempty"`
+
+	// Error The first 200 characters of the error, if any.
+	Error       *string                 `json:"error,omitempty"`
+	FinishedAt  *time.Time              `json:"finished_at,omitempty"`
+	Id          string                  `json:"id"`
+	ScheduledAt time.Time               `json:"scheduled_at"`
+	StartedAt   *time.Time              `json:"started_at,omitempty"`
+	Status      ExecutionSummaryStatus  `json:"status"`
+	Trigger     ExecutionSummaryTrigger `json:"trigger"`
+}
+
+// ExecutionSummaryStatus defines model for ExecutionSummary.Status.
+type ExecutionSummaryStatus string
+
+// ExecutionSummaryTrigger defines model for ExecutionSummary.Trigger.
+type ExecutionSummaryTrigger string
+
 // KeepAlive defines model for KeepAlive.
 type KeepAlive struct {
 	Time time.Time `json:"time"`
@@ -543,6 +621,7 @@ type Namespace struct {
 	Name        string                `json:"name"`
 	Settings    NamespaceSettingsBody `json:"settings"`
 	UpdatedAt   time.Time             `json:"updated_at"`
+	Usage       *NamespaceUsage       `json:"usage,omitempty"`
 	Version     int64                 `json:"version"`
 }
 
@@ -567,6 +646,21 @@ type NamespaceSettingsBody struct {
 	Network *NetworkSettings   `json:"network,omitempty"`
 	Quotas  *QuotaSettingsBody `json:"quotas,omitempty"`
 	Wasm    *WasmSettingsBody  `json:"wasm,omitempty"`
+}
+
+// NamespaceUsage defines model for NamespaceUsage.
+type NamespaceUsage struct {
+	// ExecutionsLastMinute Executions whose instant falls in the last minute (quota: max_executions_per_minute, which each node applies to its own).
+	ExecutionsLastMinute int64 `json:"executions_last_minute"`
+
+	// Plugins Plugins uploaded to it.
+	Plugins int64 `json:"plugins"`
+
+	// RunningExecutions Executions running now on any node (quota: max_concurrent_executions, which each node applies to its own).
+	RunningExecutions int64 `json:"running_executions"`
+
+	// Tasks Tasks it holds (quota: max_tasks).
+	Tasks int64 `json:"tasks"`
 }
 
 // NetworkSettings defines model for NetworkSettings.
@@ -782,13 +876,17 @@ type Task struct {
 	Executor     string      `json:"executor"`
 
 	// Id Stable ID, assigned by the server.
-	Id        string             `json:"id"`
-	Labels    *map[string]string `json:"labels,omitempty"`
-	Misfire   string             `json:"misfire"`
-	Name      string             `json:"name"`
-	Namespace string             `json:"namespace"`
-	Paused    bool               `json:"paused"`
-	Retry     RetryBody          `json:"retry"`
+	Id            string             `json:"id"`
+	Labels        *map[string]string `json:"labels,omitempty"`
+	LastExecution *ExecutionSummary  `json:"last_execution,omitempty"`
+	Misfire       string             `json:"misfire"`
+	Name          string             `json:"name"`
+	Namespace     string             `json:"namespace"`
+
+	// NextFireAt The schedule's next instant from now inside the task's window; absent when paused, manual-only or past end_at. In list-tasks and get-task only.
+	NextFireAt *time.Time `json:"next_fire_at,omitempty"`
+	Paused     bool       `json:"paused"`
+	Retry      RetryBody  `json:"retry"`
 
 	// Schedule Empty: manual runs only.
 	Schedule  string     `json:"schedule"`
@@ -1058,6 +1156,12 @@ type FollowExecutionLogsParams struct {
 
 	// After Streams lines after this sequence number.
 	After *int64 `form:"after,omitempty" json:"after,omitempty"`
+}
+
+// RetryExecutionParams defines parameters for RetryExecution.
+type RetryExecutionParams struct {
+	// Namespace The namespace the request acts in; the credential's default namespace when absent.
+	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
 }
 
 // DeleteNamespaceParams defines parameters for DeleteNamespace.
@@ -1430,6 +1534,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/executions/{id}/logs/follow (the `FollowExecutionLogs` operationId).
 	FollowExecutionLogs(ctx context.Context, id string, params *FollowExecutionLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetryExecution Run an ended execution's task again
+	//
+	// Runs the execution's task once now, as trigger-task does: a new manual execution with the task's current config (an override given to the original trigger is not kept). Answers at once with the new execution. An execution still pending or running is refused with 409 (cancel it first); one whose task was deleted with 404. A namespace at its settings.quotas.max_executions_per_minute refuses it with 429.
+	//
+	// Corresponds with POST /api/v1/executions/{id}/retry (the `RetryExecution` operationId).
+	RetryExecution(ctx context.Context, id string, params *RetryExecutionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListNamespaces List namespaces
 	//
@@ -1831,6 +1942,23 @@ func (c *Client) GetExecutionLogs(ctx context.Context, id string, params *GetExe
 // Corresponds with GET /api/v1/executions/{id}/logs/follow (the `FollowExecutionLogs` operationId).
 func (c *Client) FollowExecutionLogs(ctx context.Context, id string, params *FollowExecutionLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewFollowExecutionLogsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetryExecution Run an ended execution's task again
+//
+// Runs the execution's task once now, as trigger-task does: a new manual execution with the task's current config (an override given to the original trigger is not kept). Answers at once with the new execution. An execution still pending or running is refused with 409 (cancel it first); one whose task was deleted with 404. A namespace at its settings.quotas.max_executions_per_minute refuses it with 429.
+//
+// Corresponds with POST /api/v1/executions/{id}/retry (the `RetryExecution` operationId).
+func (c *Client) RetryExecution(ctx context.Context, id string, params *RetryExecutionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetryExecutionRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3075,6 +3203,67 @@ func NewFollowExecutionLogsRequest(server string, id string, params *FollowExecu
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRetryExecutionRequest constructs an http.Request for the RetryExecution method
+func NewRetryExecutionRequest(server string, id string, params *RetryExecutionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/executions/%s/retry", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Namespace != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "namespace", *params.Namespace, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5164,6 +5353,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/executions/{id}/logs/follow (the `FollowExecutionLogs` operationId).
 	FollowExecutionLogsWithResponse(ctx context.Context, id string, params *FollowExecutionLogsParams, reqEditors ...RequestEditorFn) (*FollowExecutionLogsResponse, error)
 
+	// RetryExecutionWithResponse Run an ended execution's task again
+	//
+	// Runs the execution's task once now, as trigger-task does: a new manual execution with the task's current config (an override given to the original trigger is not kept). Answers at once with the new execution. An execution still pending or running is refused with 409 (cancel it first); one whose task was deleted with 404. A namespace at its settings.quotas.max_executions_per_minute refuses it with 429.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/executions/{id}/retry (the `RetryExecution` operationId).
+	RetryExecutionWithResponse(ctx context.Context, id string, params *RetryExecutionParams, reqEditors ...RequestEditorFn) (*RetryExecutionResponse, error)
+
 	// ListNamespacesWithResponse List namespaces
 	//
 	// Lists the namespaces the credential holds a role in (every one for an owner), ordered by name, with their settings.
@@ -5994,6 +6192,103 @@ func (r FollowExecutionLogsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r FollowExecutionLogsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RetryExecutionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Execution
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RetryExecutionResponse) GetJSON202() *Execution {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RetryExecutionResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RetryExecutionResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RetryExecutionResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RetryExecutionResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RetryExecutionResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RetryExecutionResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RetryExecutionResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RetryExecutionResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RetryExecutionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RetryExecutionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetryExecutionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RetryExecutionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8733,6 +9028,21 @@ func (c *ClientWithResponses) FollowExecutionLogsWithResponse(ctx context.Contex
 	return ParseFollowExecutionLogsResponse(rsp)
 }
 
+// RetryExecutionWithResponse Run an ended execution's task again
+//
+// Runs the execution's task once now, as trigger-task does: a new manual execution with the task's current config (an override given to the original trigger is not kept). Answers at once with the new execution. An execution still pending or running is refused with 409 (cancel it first); one whose task was deleted with 404. A namespace at its settings.quotas.max_executions_per_minute refuses it with 429.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/executions/{id}/retry (the `RetryExecution` operationId).
+func (c *ClientWithResponses) RetryExecutionWithResponse(ctx context.Context, id string, params *RetryExecutionParams, reqEditors ...RequestEditorFn) (*RetryExecutionResponse, error) {
+	rsp, err := c.RetryExecution(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetryExecutionResponse(rsp)
+}
+
 // ListNamespacesWithResponse List namespaces
 //
 // Lists the namespaces the credential holds a role in (every one for an owner), ordered by name, with their settings.
@@ -9706,6 +10016,88 @@ func ParseFollowExecutionLogsResponse(rsp *http.Response) (*FollowExecutionLogsR
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRetryExecutionResponse parses an HTTP response from a RetryExecutionWithResponse call
+func ParseRetryExecutionResponse(rsp *http.Response) (*RetryExecutionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetryExecutionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Execution
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 

@@ -58,6 +58,8 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 		{"partition acquires at once each get an epoch of their own", testPartitionAcquireConcurrent},
 		{"execution claim fenced: accepted under current epochs, refused whole under a stale one", testExecutionClaimFenced},
 		{"execution last scheduled instant per task ignores manual runs", testExecutionLastScheduled},
+		{"latest execution per task: not pending, scheduled or manual, latest attempt", testExecutionLatest},
+		{"namespace usage counts tasks, plugins, running and recent executions", testNamespaceUsage},
 		{"execution update is conditional on status", testExecutionUpdate},
 		{"execution updates in a batch apply in order, each conditional", testExecutionUpdateMany},
 		{"execution updates in a large batch report each conflict", testExecutionUpdateManyLarge},
@@ -589,6 +591,75 @@ func testExecutionLastScheduled(ctx context.Context, t *testing.T, s store.Store
 	}
 	if got := ok(s.ExecutionLastScheduled(ctx, nil))(t); len(got) != 0 {
 		t.Fatalf("last scheduled of no tasks = %v", got)
+	}
+}
+
+func testNamespaceUsage(ctx context.Context, t *testing.T, s store.Store) {
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-a"}))(t)
+	a := ok(s.TaskCreate(ctx, core.Task{Namespace: "team-a", Name: "a", Executor: "http"}))(t)
+	ok(s.TaskCreate(ctx, core.Task{Namespace: "team-a", Name: "b", Executor: "http"}))(t)
+	other := ok(s.TaskCreate(ctx, core.Task{Name: "elsewhere", Executor: "http"}))(t)
+	p, wasm := pluginFor("team-a", "echo", 1000, 1)
+	ok(s.PluginPut(ctx, p, wasm))(t)
+	xs := ok(s.ExecutionClaim(ctx, []core.Execution{
+		claimFor(a, t0, core.TriggerSchedule, 1),
+		claimFor(a, t0.Add(time.Minute), core.TriggerSchedule, 1),
+		claimFor(a, t0.Add(2*time.Minute), core.TriggerSchedule, 1),
+		claimFor(other, t0.Add(time.Minute), core.TriggerSchedule, 1),
+	}))(t)
+	for _, x := range []core.Execution{xs[1], xs[3]} {
+		ok(s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: core.StatusRunning, StartedAt: x.ScheduledAt}))(t)
+	}
+	got := ok(s.NamespaceUsage(ctx, "team-a", t0.Add(time.Minute)))(t)
+	if want := (store.NamespaceUsage{Tasks: 2, Plugins: 1, Running: 1, ExecutionsSince: 2}); got != want {
+		t.Fatalf("usage of team-a = %+v, want %+v", got, want)
+	}
+	if got := ok(s.NamespaceUsage(ctx, "nobody", t0))(t); got != (store.NamespaceUsage{}) {
+		t.Fatalf("usage of a namespace that does not exist = %+v, want zeros", got)
+	}
+}
+
+func testExecutionLatest(ctx context.Context, t *testing.T, s store.Store) {
+	a := ok(s.TaskCreate(ctx, core.Task{Name: "a", Executor: "http"}))(t)
+	b := ok(s.TaskCreate(ctx, core.Task{Name: "b", Executor: "http"}))(t)
+	idle := ok(s.TaskCreate(ctx, core.Task{Name: "idle", Executor: "http"}))(t)
+	xs := ok(s.ExecutionClaim(ctx, []core.Execution{
+		claimFor(a, t0, core.TriggerSchedule, 1),
+		claimFor(a, t0.Add(time.Second), core.TriggerSchedule, 1),
+		claimFor(a, t0.Add(2*time.Second), core.TriggerSchedule, 1), // pending: claimed ahead
+		claimFor(b, t0, core.TriggerSchedule, 1),
+		claimFor(b, t0, core.TriggerSchedule, 2),
+		claimFor(b, t0.Add(time.Minute), core.TriggerManual, 1),
+		claimFor(idle, t0, core.TriggerSchedule, 1), // pending only
+	}))(t)
+	finish := func(x core.Execution, st core.ExecutionStatus) {
+		t.Helper()
+		ok(s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{
+			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: st,
+			StartedAt: x.ScheduledAt, FinishedAt: x.ScheduledAt.Add(time.Millisecond), Output: `{"big":true}`, Error: "e-" + string(st),
+		}))(t)
+	}
+	finish(xs[0], core.StatusSucceeded)
+	finish(xs[1], core.StatusFailed)
+	finish(xs[3], core.StatusFailed)
+	finish(xs[4], core.StatusSucceeded)
+	got := ok(s.ExecutionLatest(ctx, []string{a.ID, b.ID, idle.ID}))(t)
+	if len(got) != 2 {
+		t.Fatalf("latest = %v, want a and b only (idle has only a pending execution)", got)
+	}
+	if x := got[a.ID]; x.ID != xs[1].ID || x.Status != core.StatusFailed || x.Error != "e-failed" || x.Output != "" {
+		t.Fatalf("latest of a = %+v, want the failed :01 without its output", x)
+	}
+	// b's manual run is later but pending: the second attempt at t0 is b's latest.
+	if x := got[b.ID]; x.ID != xs[4].ID || x.Attempt != 2 {
+		t.Fatalf("latest of b = %+v, want attempt 2 at t0", x)
+	}
+	finish(xs[5], core.StatusSucceeded)
+	if x := ok(s.ExecutionLatest(ctx, []string{b.ID}))(t)[b.ID]; x.ID != xs[5].ID || x.Trigger != core.TriggerManual {
+		t.Fatalf("latest of b after its manual run = %+v", x)
+	}
+	if got := ok(s.ExecutionLatest(ctx, nil))(t); len(got) != 0 {
+		t.Fatalf("latest of no tasks = %v", got)
 	}
 }
 

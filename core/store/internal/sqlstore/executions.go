@@ -618,3 +618,59 @@ func (s *Store) lastScheduled(ctx context.Context, taskIDs []any, out map[string
 	}
 	return rows.Err()
 }
+
+// latestChunk is how many task IDs one ExecutionLatest statement asks
+// about (two subqueries each).
+const latestChunk = 100
+
+// latestColumns are the columns ExecutionLatest returns: an execution
+// without its output.
+const latestColumns = `id, namespace, task_id, task_name, scheduled_at, manual, trigger_kind, attempt, first_execution_id, node, status, reason, fencing_token, created_at, started_at, finished_at, '' AS output, error`
+
+// ExecutionLatest implements store.Store. Each task costs two subqueries,
+// scheduled and manual runs, each a backward walk of the fence key
+// (task_id, manual, scheduled_at) that stops at the first row not
+// pending, so it reads a handful of rows however many the task has; a
+// chunk of tasks is one statement.
+func (s *Store) ExecutionLatest(ctx context.Context, taskIDs []string) (map[string]core.Execution, error) {
+	out := make(map[string]core.Execution, len(taskIDs))
+	for start := 0; start < len(taskIDs); start += latestChunk {
+		chunk := taskIDs[start:min(start+latestChunk, len(taskIDs))]
+		var q strings.Builder
+		args := make([]any, 0, 6*len(chunk))
+		n := 0
+		for _, id := range chunk {
+			for _, manual := range []bool{false, true} {
+				n++
+				if q.Len() > 0 {
+					q.WriteString(" UNION ALL ")
+				}
+				fmt.Fprintf(&q, `SELECT * FROM (SELECT `+latestColumns+` FROM executions
+					WHERE task_id = ? AND manual = ? AND status <> ? ORDER BY scheduled_at DESC, attempt DESC LIMIT 1) AS l%d`, n)
+				args = append(args, id, manual, core.StatusPending)
+			}
+		}
+		if err := s.latest(ctx, q.String(), args, out); err != nil {
+			return nil, s.wrap("read the latest executions of tasks", err)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) latest(ctx context.Context, query string, args []any, out map[string]core.Execution) error {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		x, err := scanExecution(rows)
+		if err != nil {
+			return err
+		}
+		if prev, ok := out[x.TaskID]; !ok || x.ScheduledAt.After(prev.ScheduledAt) {
+			out[x.TaskID] = x
+		}
+	}
+	return rows.Err()
+}

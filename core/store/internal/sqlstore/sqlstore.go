@@ -684,3 +684,21 @@ func decodeExecCursor(c string) (scheduledMS int64, id string, err error) {
 	}
 	return 0, "", &core.FieldError{Field: "cursor", Message: "is not a cursor this server issued: pass next_cursor from the previous page unchanged"}
 }
+
+// NamespaceUsage implements store.Store: four counts, each over an index
+// (tasks and plugins by namespace, executions by status and by
+// namespace and instant).
+func (s *Store) NamespaceUsage(ctx context.Context, namespace string, since time.Time) (store.NamespaceUsage, error) {
+	var u store.NamespaceUsage
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM tasks WHERE namespace = ?),
+		(SELECT COUNT(*) FROM plugins WHERE namespace = ?),
+		(SELECT COUNT(*) FROM executions WHERE status = ? AND namespace = ?),
+		(SELECT COUNT(*) FROM executions WHERE namespace = ? AND scheduled_at >= ?)`,
+		namespace, namespace, core.StatusRunning, namespace, namespace, since.UnixMilli(),
+	).Scan(&u.Tasks, &u.Plugins, &u.Running, &u.ExecutionsSince)
+	if err != nil {
+		return u, s.wrap(fmt.Sprintf("count the usage of namespace %q", namespace), err)
+	}
+	return u, nil
+}
