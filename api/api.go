@@ -191,6 +191,7 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 	s.registerExecutions(g)
 	s.registerFollow(g)
 	s.registerSchedules(g)
+	s.registerStats(g)
 	s.registerNode(g)
 	s.registerPlugins(g)
 	s.registerSecrets(g)

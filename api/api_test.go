@@ -717,3 +717,37 @@ func TestUnknownAPIPathIsAProblem(t *testing.T) {
 		}
 	}
 }
+
+// get-execution-stats sums up the window's executions: totals, a series
+// of whole buckets, lags, the least successful and the slowest tasks.
+func TestExecutionStats(t *testing.T) {
+	f := newFixture(t)
+	f.do(http.MethodPost, "/tasks", map[string]any{"name": "job", "executor": "http"}).want(t, http.StatusCreated)
+	for range 2 {
+		id := f.do(http.MethodPost, "/tasks/job/trigger", nil).want(t, http.StatusAccepted).json(t)["id"].(string)
+		waitFor(t, f, id, "succeeded")
+	}
+	got := f.do(http.MethodGet, "/stats/executions?window=10m&limit=5", nil).want(t, http.StatusOK).json(t)
+	if got["bucket_seconds"] != 5.0 || len(got["series"].([]any)) != 120 {
+		t.Fatalf("10m window: bucket %v s, %d points; want 5 s and 120", got["bucket_seconds"], len(got["series"].([]any)))
+	}
+	if tot := got["totals"].(map[string]any); tot["total"] != 2.0 || tot["succeeded"] != 2.0 {
+		t.Fatalf("totals %v, want 2 succeeded", tot)
+	}
+	tasks := got["tasks"].([]any)
+	if len(tasks) != 1 || tasks[0].(map[string]any)["task_name"] != "job" || tasks[0].(map[string]any)["success_rate"] != 1.0 {
+		t.Fatalf("tasks %v", tasks)
+	}
+	if len(got["slowest"].([]any)) != 1 {
+		t.Fatalf("slowest %v", got["slowest"])
+	}
+	// Manual runs have no lag: no samples.
+	if lag := got["lag"].(map[string]any); lag["samples"] != 0.0 {
+		t.Fatalf("lag %v, want no samples from manual runs", lag)
+	}
+	r := f.do(http.MethodGet, "/stats/executions?window=forever", nil).want(t, http.StatusUnprocessableEntity)
+	if got := r.locations(t); !slices.Equal(got, []string{"query.window"}) {
+		t.Fatalf("locations %v", got)
+	}
+	f.do(http.MethodGet, "/stats/executions?window=1h&bucket=1ms", nil).want(t, http.StatusUnprocessableEntity)
+}

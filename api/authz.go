@@ -63,6 +63,7 @@ var policies = map[string]policy{
 	"get-execution-logs":    viewer,
 	"get-task-logs":         viewer,
 	"follow-execution-logs": viewer,
+	"get-execution-stats":   viewer,
 
 	"upload-plugin": editor,
 	"list-plugins":  viewer,

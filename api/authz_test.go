@@ -30,7 +30,7 @@ var needs = map[string]string{
 
 	"list-executions": "viewer", "list-task-executions": "viewer", "get-execution": "viewer",
 	"cancel-execution": "editor", "retry-execution": "editor", "get-execution-logs": "viewer", "get-task-logs": "viewer",
-	"follow-execution-logs": "viewer",
+	"follow-execution-logs": "viewer", "get-execution-stats": "viewer",
 
 	"upload-plugin": "editor", "list-plugins": "viewer", "get-plugin": "viewer", "delete-plugin": "editor",
 

@@ -133,6 +133,12 @@ type Store interface {
 	// latest execution that is not pending (running or ended), scheduled or
 	// manual, by instant: a task's "last result". Output is left out.
 	ExecutionLatest(ctx context.Context, taskIDs []string) (map[string]core.Execution, error)
+	// ExecutionStats sums up the namespace's executions whose instant falls
+	// in [p.From, p.To): counts by status per bucket of p.Bucket (every
+	// bucket of the window, empty ones included, oldest first), counts and
+	// run times per task, and the fire lags (start minus instant) of the
+	// latest p.LagSample scheduled fires that started.
+	ExecutionStats(ctx context.Context, p ExecutionStatsParams) (ExecutionStats, error)
 	// ExecutionDeleteBefore deletes final executions that finished before
 	// p.Before, with their log lines, and returns how many it deleted.
 	ExecutionDeleteBefore(ctx context.Context, p ExecutionDeleteBeforeParams) (int64, error)
@@ -276,6 +282,44 @@ type TaskDeleteParams struct {
 	Name      string
 	// Version, when not 0, must be the stored version or ErrConflict.
 	Version int64
+}
+
+// ExecutionStatsParams selects what ExecutionStats sums up.
+type ExecutionStatsParams struct {
+	Namespace string
+	From, To  time.Time
+	Bucket    time.Duration
+	// LagSample bounds the fires whose lag is read; DefaultLagSample when 0.
+	LagSample int
+}
+
+// DefaultLagSample is how many of the latest fires ExecutionStats reads
+// lags from unless told.
+const DefaultLagSample = 10000
+
+// ExecutionStats is what ExecutionStats returns.
+type ExecutionStats struct {
+	Buckets []StatsBucket
+	// Tasks are the tasks with executions in the window, in no order.
+	Tasks []TaskStats
+	// Lags are the fire lags of the sample, in no order.
+	Lags []time.Duration
+}
+
+// StatsBucket counts the executions of one interval by status.
+type StatsBucket struct {
+	Start    time.Time
+	ByStatus map[core.ExecutionStatus]int
+}
+
+// TaskStats sums up one task's executions in the window.
+type TaskStats struct {
+	TaskID, TaskName string
+	ByStatus         map[core.ExecutionStatus]int
+	// Timed counts the executions with a start and an end; Duration is
+	// their run time in all, Longest the longest.
+	Timed             int
+	Duration, Longest time.Duration
 }
 
 // NamespaceUsage is what NamespaceUsage counts.

@@ -570,6 +570,29 @@ type ExecutionList struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
+// ExecutionStats defines model for ExecutionStats.
+type ExecutionStats struct {
+	// BucketSeconds The length of each point of series.
+	BucketSeconds int64 `json:"bucket_seconds"`
+
+	// From The window's start: executions whose instant is at or after it.
+	From time.Time `json:"from"`
+	Lag  LagStats  `json:"lag"`
+
+	// Series One point per bucket, oldest first, empty ones included.
+	Series *[]StatsPoint `json:"series"`
+
+	// Slowest The tasks with the longest average run time, at most limit.
+	Slowest *[]TaskStat `json:"slowest"`
+
+	// Tasks The tasks with the lowest success rate first (then the most failures), at most limit.
+	Tasks *[]TaskStat `json:"tasks"`
+
+	// To The window's end: the end of the current bucket. Executions whose instant is before it.
+	To     time.Time   `json:"to"`
+	Totals StatsCounts `json:"totals"`
+}
+
 // ExecutionSummary defines model for ExecutionSummary.
 type ExecutionSummary struct {
 	Attempt    int64  `json:"attempt"`
@@ -594,6 +617,17 @@ type ExecutionSummaryTrigger string
 // KeepAlive defines model for KeepAlive.
 type KeepAlive struct {
 	Time time.Time `json:"time"`
+}
+
+// LagStats defines model for LagStats.
+type LagStats struct {
+	MaxMs float64 `json:"max_ms"`
+	P50Ms float64 `json:"p50_ms"`
+	P90Ms float64 `json:"p90_ms"`
+	P99Ms float64 `json:"p99_ms"`
+
+	// Samples How many fires they were read from (at most 10,000, the latest).
+	Samples int64 `json:"samples"`
 }
 
 // LogLine defines model for LogLine.
@@ -865,6 +899,37 @@ type SecretValue struct {
 	Value string `json:"value"`
 }
 
+// StatsCounts defines model for StatsCounts.
+type StatsCounts struct {
+	// Active Pending or running.
+	Active   int64 `json:"active"`
+	Canceled int64 `json:"canceled"`
+
+	// Failed Failed, timed out or interrupted.
+	Failed int64 `json:"failed"`
+
+	// Skipped Recorded skipped (misfire, concurrency, quota).
+	Skipped   int64 `json:"skipped"`
+	Succeeded int64 `json:"succeeded"`
+	Total     int64 `json:"total"`
+}
+
+// StatsPoint defines model for StatsPoint.
+type StatsPoint struct {
+	// Active Pending or running.
+	Active   int64 `json:"active"`
+	Canceled int64 `json:"canceled"`
+
+	// Failed Failed, timed out or interrupted.
+	Failed int64 `json:"failed"`
+
+	// Skipped Recorded skipped (misfire, concurrency, quota).
+	Skipped   int64     `json:"skipped"`
+	Start     time.Time `json:"start"`
+	Succeeded int64     `json:"succeeded"`
+	Total     int64     `json:"total"`
+}
+
 // Task defines model for Task.
 type Task struct {
 	CatchUpLimit int64       `json:"catch_up_limit"`
@@ -974,6 +1039,29 @@ type TaskList struct {
 	// NextCursor Fetches the next page; absent on the last.
 	NextCursor *string `json:"next_cursor,omitempty"`
 	Tasks      *[]Task `json:"tasks"`
+}
+
+// TaskStat defines model for TaskStat.
+type TaskStat struct {
+	// Active Pending or running.
+	Active int64 `json:"active"`
+
+	// AvgDurationMs Average run time of those that started and ended.
+	AvgDurationMs *float64 `json:"avg_duration_ms,omitempty"`
+	Canceled      int64    `json:"canceled"`
+
+	// Failed Failed, timed out or interrupted.
+	Failed        int64    `json:"failed"`
+	MaxDurationMs *float64 `json:"max_duration_ms,omitempty"`
+
+	// Skipped Recorded skipped (misfire, concurrency, quota).
+	Skipped   int64 `json:"skipped"`
+	Succeeded int64 `json:"succeeded"`
+
+	// SuccessRate Succeeded over succeeded and failed, 0 to 1; absent when none ended so.
+	SuccessRate *float64 `json:"success_rate,omitempty"`
+	TaskName    string   `json:"task_name"`
+	Total       int64    `json:"total"`
 }
 
 // Token defines model for Token.
@@ -1237,6 +1325,21 @@ type DeleteSecretParams struct {
 type PutSecretParams struct {
 	// Namespace The namespace the request acts in; the credential's default namespace when absent.
 	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
+}
+
+// GetExecutionStatsParams defines parameters for GetExecutionStats.
+type GetExecutionStatsParams struct {
+	// Namespace The namespace the request acts in; the credential's default namespace when absent.
+	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
+
+	// Window How far back from now (Go duration, up to 168h).
+	Window *string `form:"window,omitempty" json:"window,omitempty"`
+
+	// Bucket The series' interval (Go duration, at least 1s); by default the smallest of 1s, 5s, 10s, 30s, 1m, 5m, … that makes at most 120 points.
+	Bucket *string `form:"bucket,omitempty" json:"bucket,omitempty"`
+
+	// Limit How many tasks in tasks and in slowest.
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // ListTasksParams defines parameters for ListTasks.
@@ -1681,6 +1784,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/v1/secrets/{name} (the `PutSecret` operationId).
 	PutSecret(ctx context.Context, name string, params *PutSecretParams, body PutSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetExecutionStats Sum up a namespace's executions
+	//
+	// For the dashboard: executions whose instant falls in the last `window`, counted by outcome in all and per bucket, the fire lag percentiles, the tasks with the lowest success rate and the slowest tasks. Every figure is read from the store, so it covers every node.
+	//
+	// Corresponds with GET /api/v1/stats/executions (the `GetExecutionStats` operationId).
+	GetExecutionStats(ctx context.Context, params *GetExecutionStatsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTasks List tasks
 	//
@@ -2279,6 +2389,23 @@ func (c *Client) PutSecretWithBody(ctx context.Context, name string, params *Put
 // Corresponds with PUT /api/v1/secrets/{name} (the `PutSecret` operationId).
 func (c *Client) PutSecret(ctx context.Context, name string, params *PutSecretParams, body PutSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutSecretRequest(c.Server, name, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetExecutionStats Sum up a namespace's executions
+//
+// For the dashboard: executions whose instant falls in the last `window`, counted by outcome in all and per bucket, the fire lag percentiles, the tasks with the lowest success rate and the slowest tasks. Every figure is read from the store, so it covers every node.
+//
+// Corresponds with GET /api/v1/stats/executions (the `GetExecutionStats` operationId).
+func (c *Client) GetExecutionStats(ctx context.Context, params *GetExecutionStatsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExecutionStatsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4063,6 +4190,96 @@ func NewPutSecretRequestWithBody(server string, name string, params *PutSecretPa
 	return req, nil
 }
 
+// NewGetExecutionStatsRequest constructs an http.Request for the GetExecutionStats method
+func NewGetExecutionStatsRequest(server string, params *GetExecutionStatsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/stats/executions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Namespace != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "namespace", *params.Namespace, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Window != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "window", *params.Window, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Bucket != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "bucket", *params.Bucket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListTasksRequest constructs an http.Request for the ListTasks method
 func NewListTasksRequest(server string, params *ListTasksParams) (*http.Request, error) {
 	var err error
@@ -5523,6 +5740,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/v1/secrets/{name} (the `PutSecret` operationId).
 	PutSecretWithResponse(ctx context.Context, name string, params *PutSecretParams, body PutSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*PutSecretResponse, error)
+
+	// GetExecutionStatsWithResponse Sum up a namespace's executions
+	//
+	// For the dashboard: executions whose instant falls in the last `window`, counted by outcome in all and per bucket, the fire lag percentiles, the tasks with the lowest success rate and the slowest tasks. Every figure is read from the store, so it covers every node.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/stats/executions (the `GetExecutionStats` operationId).
+	GetExecutionStatsWithResponse(ctx context.Context, params *GetExecutionStatsParams, reqEditors ...RequestEditorFn) (*GetExecutionStatsResponse, error)
 
 	// ListTasksWithResponse List tasks
 	//
@@ -7533,6 +7759,82 @@ func (r PutSecretResponse) ContentType() string {
 	return ""
 }
 
+type GetExecutionStatsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExecutionStats
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetExecutionStatsResponse) GetJSON200() *ExecutionStats {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetExecutionStatsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetExecutionStatsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetExecutionStatsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetExecutionStatsResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetExecutionStatsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetExecutionStatsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetExecutionStatsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetExecutionStatsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetExecutionStatsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListTasksResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9311,6 +9613,21 @@ func (c *ClientWithResponses) PutSecretWithResponse(ctx context.Context, name st
 		return nil, err
 	}
 	return ParsePutSecretResponse(rsp)
+}
+
+// GetExecutionStatsWithResponse Sum up a namespace's executions
+//
+// For the dashboard: executions whose instant falls in the last `window`, counted by outcome in all and per bucket, the fire lag percentiles, the tasks with the lowest success rate and the slowest tasks. Every figure is read from the store, so it covers every node.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/stats/executions (the `GetExecutionStats` operationId).
+func (c *ClientWithResponses) GetExecutionStatsWithResponse(ctx context.Context, params *GetExecutionStatsParams, reqEditors ...RequestEditorFn) (*GetExecutionStatsResponse, error) {
+	rsp, err := c.GetExecutionStats(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetExecutionStatsResponse(rsp)
 }
 
 // ListTasksWithResponse List tasks
@@ -11117,6 +11434,67 @@ func ParsePutSecretResponse(rsp *http.Response) (*PutSecretResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetExecutionStatsResponse parses an HTTP response from a GetExecutionStatsWithResponse call
+func ParseGetExecutionStatsResponse(rsp *http.Response) (*GetExecutionStatsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetExecutionStatsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExecutionStats
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel

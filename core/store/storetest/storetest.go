@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -60,6 +61,7 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 		{"execution last scheduled instant per task ignores manual runs", testExecutionLastScheduled},
 		{"latest execution per task: not pending, scheduled or manual, latest attempt", testExecutionLatest},
 		{"namespace usage counts tasks, plugins, running and recent executions", testNamespaceUsage},
+		{"execution stats: buckets, per task, lags", testExecutionStats},
 		{"execution update is conditional on status", testExecutionUpdate},
 		{"execution updates in a batch apply in order, each conditional", testExecutionUpdateMany},
 		{"execution updates in a large batch report each conflict", testExecutionUpdateManyLarge},
@@ -591,6 +593,61 @@ func testExecutionLastScheduled(ctx context.Context, t *testing.T, s store.Store
 	}
 	if got := ok(s.ExecutionLastScheduled(ctx, nil))(t); len(got) != 0 {
 		t.Fatalf("last scheduled of no tasks = %v", got)
+	}
+}
+
+func testExecutionStats(ctx context.Context, t *testing.T, s store.Store) {
+	a := ok(s.TaskCreate(ctx, core.Task{Name: "a", Executor: "http"}))(t)
+	b := ok(s.TaskCreate(ctx, core.Task{Name: "b", Executor: "http"}))(t)
+	xs := ok(s.ExecutionClaim(ctx, []core.Execution{
+		claimFor(a, t0, core.TriggerSchedule, 1),
+		claimFor(a, t0.Add(time.Second), core.TriggerSchedule, 1),
+		claimFor(b, t0.Add(2*time.Minute+time.Second), core.TriggerSchedule, 1),
+		claimFor(b, t0.Add(2*time.Minute+2*time.Second), core.TriggerManual, 1),
+		claimFor(a, t0.Add(-time.Second), core.TriggerSchedule, 1),  // before the window
+		claimFor(a, t0.Add(3*time.Minute), core.TriggerSchedule, 1), // after it (pending)
+	}))(t)
+	end := func(x core.Execution, st core.ExecutionStatus, lag, took time.Duration) {
+		t.Helper()
+		ok(s.ExecutionUpdate(ctx, store.ExecutionUpdateParams{
+			ID: x.ID, From: []core.ExecutionStatus{core.StatusPending}, Status: st,
+			StartedAt: x.ScheduledAt.Add(lag), FinishedAt: x.ScheduledAt.Add(lag + took),
+		}))(t)
+	}
+	end(xs[0], core.StatusSucceeded, 10*time.Millisecond, 100*time.Millisecond)
+	end(xs[1], core.StatusFailed, 30*time.Millisecond, 300*time.Millisecond)
+	end(xs[2], core.StatusSucceeded, 20*time.Millisecond, 2*time.Second)
+	end(xs[3], core.StatusSucceeded, 0, time.Second)
+	end(xs[4], core.StatusSucceeded, 0, time.Second)
+	got := ok(s.ExecutionStats(ctx, store.ExecutionStatsParams{Namespace: core.DefaultNamespace, From: t0, To: t0.Add(3 * time.Minute), Bucket: time.Minute}))(t)
+	if len(got.Buckets) != 3 {
+		t.Fatalf("%d buckets, want 3: %+v", len(got.Buckets), got.Buckets)
+	}
+	for i, want := range []map[core.ExecutionStatus]int{
+		{core.StatusSucceeded: 1, core.StatusFailed: 1}, {}, {core.StatusSucceeded: 2},
+	} {
+		bk := got.Buckets[i]
+		if !bk.Start.Equal(t0.Add(time.Duration(i)*time.Minute)) || !maps.Equal(bk.ByStatus, want) {
+			t.Errorf("bucket %d = %v %v, want %v %v", i, bk.Start, bk.ByStatus, t0.Add(time.Duration(i)*time.Minute), want)
+		}
+	}
+	byName := map[string]store.TaskStats{}
+	for _, ts := range got.Tasks {
+		byName[ts.TaskName] = ts
+	}
+	if ta := byName["a"]; ta.TaskID != a.ID || ta.Timed != 2 || ta.Duration != 400*time.Millisecond || ta.Longest != 300*time.Millisecond ||
+		!maps.Equal(ta.ByStatus, map[core.ExecutionStatus]int{core.StatusSucceeded: 1, core.StatusFailed: 1}) {
+		t.Errorf("task a = %+v", ta)
+	}
+	if tb := byName["b"]; tb.TaskID != b.ID || tb.Timed != 2 || tb.Longest != 2*time.Second || tb.ByStatus[core.StatusSucceeded] != 2 {
+		t.Errorf("task b = %+v", tb)
+	}
+	lags := slices.Sorted(slices.Values(got.Lags))
+	if want := []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 30 * time.Millisecond}; !slices.Equal(lags, want) {
+		t.Errorf("lags %v, want %v (scheduled fires in the window only)", lags, want)
+	}
+	if _, err := s.ExecutionStats(ctx, store.ExecutionStatsParams{Namespace: core.DefaultNamespace, From: t0, To: t0}); err == nil {
+		t.Error("an empty window was accepted")
 	}
 }
 
