@@ -567,6 +567,10 @@ func TestSchedulePreview(t *testing.T) {
 	if got := r.locations(t); !slices.Equal(got, []string{"query.expr"}) {
 		t.Fatalf("locations %v", got)
 	}
+	r = f.do(http.MethodGet, "/schedules/preview?expr=0+9+*+*+*&timezone=Mars/Olympus", nil).want(t, http.StatusUnprocessableEntity)
+	if got := r.locations(t); !slices.Equal(got, []string{"query.timezone"}) {
+		t.Fatalf("a bad time zone: locations %v, want query.timezone", got)
+	}
 }
 
 func TestBodyLimit(t *testing.T) {

@@ -42,6 +42,9 @@ type PluginInstaller interface {
 	// BuiltinNames returns the built-in executors, sorted; their names are
 	// reserved in every namespace.
 	BuiltinNames() []string
+	// Builtin describes a built-in executor: version, description, config
+	// schema, digest and size.
+	Builtin(ctx context.Context, name string) (core.Plugin, error)
 }
 
 // Plugin is an executor plugin as the API returns it: one uploaded to the
@@ -58,6 +61,14 @@ type Plugin struct {
 	ConfigSchema json.RawMessage `json:"config_schema,omitempty" doc:"JSON Schema of the task config the plugin accepts, from its describe export; task configs are checked against it. Returned by get-plugin and upload-plugin, not by list-plugins."`
 	CreatedAt    time.Time       `json:"created_at,omitzero" doc:"When it was first uploaded."`
 	UpdatedAt    time.Time       `json:"updated_at,omitzero" doc:"When it was last replaced."`
+}
+
+// actorOf names the request's principal, as the audit log does.
+func actorOf(ctx context.Context) string {
+	if p := PrincipalFrom(ctx); p != nil {
+		return p.Actor()
+	}
+	return "anonymous"
 }
 
 func pluginOut(p core.Plugin) Plugin {
@@ -177,6 +188,7 @@ func (s *server) registerPlugins(g huma.API) {
 		}
 		p, err := s.cfg.Plugins.Install(ctx, host.InstallParams{
 			Namespace: in.Namespace, Name: in.Name, Wasm: wasm, MaxBytes: MaxPluginBytes, Function: in.Function,
+			Uploader: actorOf(ctx),
 		})
 		if err != nil {
 			return nil, pluginProblem(what, loc, err)
@@ -210,11 +222,17 @@ func (s *server) registerPlugins(g huma.API) {
 	huma.Register(g, huma.Operation{
 		OperationID: "get-plugin", Method: http.MethodGet, Path: "/plugins/{name}", Tags: []string{"Plugins"},
 		Summary:     "Get a plugin",
-		Description: "Returns the plugin with its version, digest and the config schema its describe export reports. A built-in name returns {name, builtin: true}.",
+		Description: "Returns the plugin with its version, digest and the config schema its describe export reports. A built-in executor's (builtin: true) has no namespace or uploader.",
 		Errors:      []int{http.StatusNotFound},
 	}, func(ctx context.Context, in *PluginPath) (*struct{ Body Plugin }, error) {
 		if slices.Contains(s.builtins(), in.Name) {
-			return &struct{ Body Plugin }{Plugin{Name: in.Name, Builtin: true}}, nil
+			p, err := s.cfg.Plugins.Builtin(ctx, in.Name)
+			if err != nil {
+				return nil, problem(fmt.Sprintf("get plugin %q", in.Name), err)
+			}
+			out := pluginOut(p)
+			out.Namespace, out.Builtin = "", true
+			return &struct{ Body Plugin }{out}, nil
 		}
 		p, err := s.cfg.Store.PluginGet(ctx, in.Namespace, in.Name)
 		if err != nil {

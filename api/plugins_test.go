@@ -117,7 +117,8 @@ func TestPluginLifecycle(t *testing.T) {
 	sum := sha256.Sum256(wasm)
 	if created["name"] != "reporter" || created["namespace"] != "default" || created["version"] != "0.1.0" ||
 		created["description"] != "test plugin" || created["sha256"] != hex.EncodeToString(sum[:]) ||
-		created["size"] != float64(len(wasm)) || created["config_schema"] == nil || created["builtin"] != nil {
+		created["size"] != float64(len(wasm)) || created["config_schema"] == nil || created["builtin"] != nil ||
+		!strings.HasPrefix(created["uploader"].(string), "token:") {
 		t.Fatalf("created %v", created)
 	}
 
@@ -143,7 +144,7 @@ func TestPluginLifecycle(t *testing.T) {
 	if builtin["name"] != "http" || builtin["builtin"] != true || plugin["name"] != "reporter" || plugin["config_schema"] != nil || plugin["sha256"] == nil {
 		t.Fatalf("list %v", list)
 	}
-	if b := f.do(http.MethodGet, "/plugins/http", nil).want(t, http.StatusOK).json(t); b["builtin"] != true {
+	if b := f.do(http.MethodGet, "/plugins/http", nil).want(t, http.StatusOK).json(t); b["builtin"] != true || b["config_schema"] == nil || b["sha256"] == nil || b["namespace"] != nil {
 		t.Fatalf("get http %v", b)
 	}
 

@@ -465,8 +465,12 @@ func (s *server) namespace(ctx context.Context, name string) (core.Namespace, er
 func schedulePreview(expr, tz string, count int) (Preview, error) {
 	sched, err := schedule.Parse(expr, tz)
 	if err != nil {
+		loc, value := "query.expr", expr
+		if se, ok := errors.AsType[*schedule.Error](err); ok && se.Field == schedule.FieldTimezone {
+			loc, value = "query.timezone", tz
+		}
 		return Preview{}, huma.Error422UnprocessableEntity("invalid schedule",
-			&huma.ErrorDetail{Location: "query.expr", Message: err.Error(), Value: expr})
+			&huma.ErrorDetail{Location: loc, Message: err.Error(), Value: value})
 	}
 	out := Preview{Next: sched.Preview(time.Now(), count), TimeZone: tz}
 	if out.Next == nil {

@@ -2,6 +2,8 @@ package host
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -110,3 +112,29 @@ func (e *Executor) PrecompileStored(ctx context.Context) (int, []error) {
 	}
 	return n, errs
 }
+
+// Builtin describes the built-in plugin called name: its version,
+// description, config schema, digest and size (no namespace, no uploader).
+// An unknown name is an error naming it.
+func (e *Executor) Builtin(ctx context.Context, name string) (core.Plugin, error) {
+	wasm, ok := e.cfg.Builtins[name]
+	if !ok {
+		return core.Plugin{}, fmt.Errorf("built-in plugin %q: %w", name, errNoBuiltin)
+	}
+	c, err := e.resolve(ctx, core.DefaultNamespace, name, e.cfg.Limits.MemoryPages)
+	if err != nil {
+		return core.Plugin{}, fmt.Errorf("built-in plugin %q: %w", name, err)
+	}
+	se := e.schemaFor(ctx, c, core.DefaultNamespace)
+	if se.err != nil {
+		return core.Plugin{}, fmt.Errorf("built-in plugin %q: describe: %w", name, se.err)
+	}
+	sum := sha256.Sum256(wasm)
+	return core.Plugin{
+		Name: name, Version: se.desc.Version, Description: se.desc.Description, ConfigSchema: se.desc.ConfigSchema,
+		SHA256: hex.EncodeToString(sum[:]), Size: int64(len(wasm)),
+	}, nil
+}
+
+// errNoBuiltin: Builtin was asked for a name that is not built in.
+var errNoBuiltin = errors.New("no such built-in plugin")

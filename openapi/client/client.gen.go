@@ -1732,7 +1732,7 @@ type ClientInterface interface {
 
 	// GetPlugin Get a plugin
 	//
-	// Returns the plugin with its version, digest and the config schema its describe export reports. A built-in name returns {name, builtin: true}.
+	// Returns the plugin with its version, digest and the config schema its describe export reports. A built-in executor's (builtin: true) has no namespace or uploader.
 	//
 	// Corresponds with GET /api/v1/plugins/{name} (the `GetPlugin` operationId).
 	GetPlugin(ctx context.Context, name string, params *GetPluginParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2276,7 +2276,7 @@ func (c *Client) DeletePlugin(ctx context.Context, name string, params *DeletePl
 
 // GetPlugin Get a plugin
 //
-// Returns the plugin with its version, digest and the config schema its describe export reports. A built-in name returns {name, builtin: true}.
+// Returns the plugin with its version, digest and the config schema its describe export reports. A built-in executor's (builtin: true) has no namespace or uploader.
 //
 // Corresponds with GET /api/v1/plugins/{name} (the `GetPlugin` operationId).
 func (c *Client) GetPlugin(ctx context.Context, name string, params *GetPluginParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5680,7 +5680,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetPluginWithResponse Get a plugin
 	//
-	// Returns the plugin with its version, digest and the config schema its describe export reports. A built-in name returns {name, builtin: true}.
+	// Returns the plugin with its version, digest and the config schema its describe export reports. A built-in executor's (builtin: true) has no namespace or uploader.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9512,7 +9512,7 @@ func (c *ClientWithResponses) DeletePluginWithResponse(ctx context.Context, name
 
 // GetPluginWithResponse Get a plugin
 //
-// Returns the plugin with its version, digest and the config schema its describe export reports. A built-in name returns {name, builtin: true}.
+// Returns the plugin with its version, digest and the config schema its describe export reports. A built-in executor's (builtin: true) has no namespace or uploader.
 //
 // Returns a wrapper object for the known response body format(s).
 //
