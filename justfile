@@ -15,9 +15,18 @@ commit := `git rev-parse --short HEAD 2>/dev/null || true`
 default:
     @just --list
 
-# Build bin/kronos with the version stamped in
+# Build bin/kronos with the version stamped in and the web UI embedded (`just ui`, -tags kronos_ui); without npm, without the UI
 build: plugins
-    go build -trimpath -ldflags "-X main.version={{ version }} -X main.commit={{ commit }} -X github.com/shiyu-coder/kronos/host/internal/egress.Version={{ version }}" -o bin/kronos ./cmd/kronos
+    #!/usr/bin/env bash
+    set -euo pipefail
+    tags=()
+    if command -v npm >/dev/null; then
+        "{{ just_executable() }}" --justfile "{{ justfile() }}" ui
+        tags=(-tags kronos_ui)
+    else
+        echo "npm not found: building bin/kronos without the web UI (/ says how to build it); install Node.js and npm for the UI" >&2
+    fi
+    go build -trimpath "${tags[@]}" -ldflags "-X main.version={{ version }} -X main.commit={{ commit }} -X github.com/shiyu-coder/kronos/host/internal/egress.Version={{ version }}" -o bin/kronos ./cmd/kronos
 
 # Build the plugins into bin/plugins/<name>.wasm (built-ins also into plugins/dist/ to embed; AssemblyScript needs npm)
 plugins:
@@ -30,12 +39,66 @@ plugins:
         npm run --silent build -- --outFile ../../bin/plugins/assemblyscript-hello.wasm; \
     else echo "npm not found: skipping examples/assemblyscript-hello" >&2; fi
 
+# Build the web UI into ui/dist (npm ci when ui/node_modules is missing or older than the lockfile; needs npm)
+ui: _ui-deps
+    cd ui && npm run build
+
+# Run the web UI's Vite dev server on :5173 with hot reload; it proxies the API to `just dev` on :8080 (KRONOS_API=http://host:port for another node)
+ui-dev: _ui-deps
+    cd ui && npm run dev
+
+# Type-check the web UI and run its Vitest tests
+ui-test: _ui-deps
+    cd ui && npm run --silent typecheck && npx --no-install vitest run
+
+# Run the web UI's browser tests (ui/e2e: Playwright in Debian's Chromium, $KRONOS_CHROMIUM or /usr/bin/chromium) against a real `kronos server` built by `just build`
+ui-e2e: _ui-e2e-check build
+    cd ui && npx --no-install tsc -p e2e && npx --no-install playwright test -c e2e/playwright.config.ts
+
+# Fail at once, saying what to install, when the browser tests cannot run (no npm, no Chromium).
+_ui-e2e-check:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v npm >/dev/null || { echo "ui-e2e: npm is missing: the web UI and its browser tests need Node.js (20.19 or later) and npm" >&2; exit 1; }
+    chromium="${KRONOS_CHROMIUM:-/usr/bin/chromium}"
+    [[ -x "${chromium}" ]] || { echo "ui-e2e: no Chromium at ${chromium}: apt-get install chromium (Debian's; Playwright's own download is not used), or set KRONOS_CHROMIUM" >&2; exit 1; }
+
+# ui-test as `just test` runs it: under CI=true always; elsewhere skipped, saying so, without npm.
+_test-ui:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [[ "${CI:-}" != true ]] && ! command -v npm >/dev/null; then
+        echo "npm not found: skipping ui-test" >&2; exit 0
+    fi
+    "{{ just_executable() }}" --justfile "{{ justfile() }}" ui-test
+
+# ui-e2e as `just test` runs it: under CI=true always (no npm or Chromium fails); elsewhere skipped, saying so, without them.
+_test-ui-e2e:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [[ "${CI:-}" != true ]]; then
+        chromium="${KRONOS_CHROMIUM:-/usr/bin/chromium}"
+        if ! command -v npm >/dev/null; then echo "npm not found: skipping ui-e2e" >&2; exit 0; fi
+        if [[ ! -x "${chromium}" ]]; then
+            echo "no Chromium at ${chromium} (apt-get install chromium, or set KRONOS_CHROMIUM): skipping ui-e2e" >&2; exit 0
+        fi
+    fi
+    "{{ just_executable() }}" --justfile "{{ justfile() }}" ui-e2e
+
+# npm ci in ui/ when node_modules is missing or older than the lockfile (npm ci also writes src/api/schema.d.ts).
+_ui-deps:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cd ui
+    command -v npm >/dev/null || { echo "the web UI needs Node.js (20.19 or later) and npm" >&2; exit 1; }
+    [[ node_modules/.package-lock.json -nt package-lock.json ]] || npm ci --no-audit --no-fund
+
 # Build, then run one embedded node on :8080 with debug logs (plugins may reach local services)
 dev: build
     ./bin/kronos server --addr localhost:8080 --dev --data-dir ./kronos-data --log-level debug --allow-private-networks
 
-# Vet, lint (Go and the OpenAPI document), run every test with the race detector, then run each benchmark once
-test: plugins vet lint openapi-lint
+# Vet, lint (Go and the OpenAPI document), the web UI's tests (ui-test), every Go test with the race detector, each benchmark once, then the browser tests (ui-e2e)
+test: plugins vet lint openapi-lint _test-ui && _test-ui-e2e
     go test -race -count=1 ./...
     go test -run='^$' -bench=. -benchtime=1x ./...
 

@@ -33,6 +33,7 @@ import (
 	"github.com/shiyu-coder/kronos/core/secrets"
 	"github.com/shiyu-coder/kronos/openapi"
 	"github.com/shiyu-coder/kronos/plugins"
+	"github.com/shiyu-coder/kronos/ui"
 )
 
 // HTTP server limits. There is no WriteTimeout: log follow (server-sent
@@ -308,7 +309,9 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		Logger:    log.With("component", "api"),
 	})
 	mux.Handle("GET /metrics", api.MetricsHandler(authn, metrics, log.With("component", "metrics")))
-	mux.HandleFunc("GET /{$}", handleRoot)
+	// The web UI (or, built without it, a page saying how to build it) at /
+	// and every path no route above takes; see ui.Handler.
+	mux.Handle("/", ui.Handler())
 	tlsConfig, err := serverTLS(cfg)
 	if err != nil {
 		return err
@@ -472,16 +475,6 @@ func dataDirError(err error, cfg Config) error {
 		hint += "; to run several nodes on shared state, run a cluster: kronos server --store mysql://… --redis redis://…"
 	}
 	return &hintError{err: err, hint: hint}
-}
-
-// handleRoot answers GET / until the web UI takes the path over.
-func handleRoot(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = fmt.Fprintf(w, `Kronos %s
-
-This node is up. Health: /healthz (liveness) and /readyz (readiness). Metrics: /metrics.
-The REST API (/api/v1) and the web UI are not in this release yet.
-`, version)
 }
 
 // browseURL returns an http:// URL for addr that a browser on this machine
