@@ -148,7 +148,7 @@ func (l *Leaser) step(ctx context.Context, now time.Time) (next time.Time, relea
 		ls := s.lease
 		switch {
 		case ls == nil:
-			if l.desired[p] && !s.busy {
+			if l.desired[p] && !s.busy && (s.retryAt.IsZero() || due(s.retryAt)) {
 				l.submit(ctx, p, l.acquireSem, func(ctx context.Context) { l.acquire(ctx, p) })
 			}
 		case ls.gone.Load():
@@ -206,11 +206,17 @@ func (l *Leaser) acquire(ctx context.Context, p int) {
 	if err := mutex.TryLockContext(ctx); err != nil {
 		l.mu.Lock()
 		l.slots[p].busy = false
-		if !contended(err) && ctx.Err() == nil {
+		if contended(err) {
+			// Held elsewhere: try again shortly rather than at the next
+			// tick, so that a handoff or an expiring lock is taken over
+			// within acquireRetry, not within a tick (TTL/5).
+			l.slots[p].retryAt = l.cfg.Clock.Now().Add(min(acquireRetry, l.tick))
+		} else if ctx.Err() == nil {
 			l.rep.acquireErrs++
 			l.rep.lastErr = fmt.Errorf("locking partition %d: %w", p, err)
 		}
 		l.mu.Unlock()
+		l.nudge() // the loop's next wake-up includes the retry
 		return
 	}
 	ectx, cancel := context.WithTimeout(ctx, l.cfg.CallTimeout)

@@ -33,6 +33,9 @@ const (
 	// worst case, well within the TTL though above TTL/3; extensions then
 	// run late but before the deadline.
 	DefaultWorkers = 32
+	// acquireRetry is how soon a partition this node should own, found
+	// locked by another node, is tried again (at most a tick).
+	acquireRetry = 250 * time.Millisecond
 )
 
 // EpochSource hands out fencing tokens: the store's partition epochs.
@@ -159,6 +162,10 @@ type slot struct {
 	// partition; one at a time, so that a redsync.Mutex, which is not safe
 	// for concurrent use, has one user.
 	busy bool
+	// retryAt, after an acquisition found the partition locked by another
+	// node, is when to try again: sooner than the next tick, since the
+	// holder may be handing it over or its lock about to expire.
+	retryAt time.Time
 }
 
 // NewLeaser returns a Leaser holding nothing. It does not touch Redis:
