@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/shiyu-coder/kronos/core"
+	"github.com/shiyu-coder/kronos/sdk"
 )
 
 // Description is what a plugin's optional describe export returns.
@@ -119,4 +121,39 @@ func pointerToField(ptr string) string {
 		parts[i] = strings.ReplaceAll(strings.ReplaceAll(p, "~1", "/"), "~0", "~")
 	}
 	return "config." + strings.Join(parts, ".")
+}
+
+// validateTimeout bounds a call of a plugin's validate export.
+const validateTimeout = 10 * time.Second
+
+// ValidateConfig calls the plugin's optional validate export in the
+// namespace with a task config (as written, secrets unresolved) and
+// returns the problems it reports, each on a field under "config". A
+// plugin without the export reports none.
+func (c *Compiled) ValidateConfig(ctx context.Context, namespace string, config json.RawMessage) ([]*core.FieldError, error) {
+	in, err := json.Marshal(sdk.ValidateInput{Config: config})
+	if err != nil {
+		return nil, fmt.Errorf("validate plugin %s: encode the input: %w", c.hash[:12], err)
+	}
+	res, err := c.Call(ctx, CallRequest{Namespace: namespace, Function: sdk.ExportValidate, Input: in, Limits: Limits{Timeout: validateTimeout}})
+	if err != nil {
+		var ce *CallError
+		if errors.As(err, &ce) && ce.Kind == KindHost && strings.Contains(ce.Msg, "exports no function") {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("validate plugin %s: %w", c.hash[:12], err)
+	}
+	var out sdk.ValidateOutput
+	if err := json.Unmarshal(res.Output, &out); err != nil {
+		return nil, fmt.Errorf("validate plugin %s: output is not {\"errors\": [{\"field\", \"message\"}]}: %w", c.hash[:12], err)
+	}
+	fields := make([]*core.FieldError, 0, len(out.Errors))
+	for _, fe := range out.Errors {
+		field := fe.Field
+		if field != "config" && !strings.HasPrefix(field, "config.") {
+			field = "config"
+		}
+		fields = append(fields, &core.FieldError{Field: field, Message: fe.Message})
+	}
+	return fields, nil
 }

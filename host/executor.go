@@ -224,6 +224,15 @@ func (e *Executor) ValidateConfig(ctx context.Context, t core.Task) error {
 	if fields := se.schema.Validate(t.Config); len(fields) > 0 {
 		return &core.ValidationError{What: what, Fields: fields}
 	}
+	// What a schema cannot say (a script that must parse) the plugin's
+	// optional validate export checks.
+	fields, err := c.ValidateConfig(ctx, t.Namespace, t.Config)
+	if err != nil {
+		return fmt.Errorf("executor %q: %w", t.Executor, err)
+	}
+	if len(fields) > 0 {
+		return &core.ValidationError{What: what, Fields: fields}
+	}
 	return nil
 }
 
@@ -281,8 +290,17 @@ func (e *Executor) execute(ctx context.Context, req core.ExecuteRequest) core.Ex
 		}
 	}
 	res, err := c.Call(ctx, cr)
+	return ResultOf(res, err, call != nil)
+}
+
+// ResultOf turns what a call of a plugin's execute (or, plain is true, of
+// a plain Extism plugin's function) returned into an execution's result:
+// a timed-out or canceled call is recorded so, another error fails it; the
+// contract's output {status, result, error} is read (a plain plugin's
+// output is recorded as it is).
+func ResultOf(res CallResult, err error, plain bool) core.ExecuteResult {
 	if err != nil {
-		r := fail(core.StatusFailed, err.Error())
+		r := core.ExecuteResult{Status: core.StatusFailed, Error: err.Error()}
 		var ce *CallError
 		if errors.As(err, &ce) {
 			switch ce.Kind {
@@ -296,7 +314,7 @@ func (e *Executor) execute(ctx context.Context, req core.ExecuteRequest) core.Ex
 		return r
 	}
 	out := core.ExecuteResult{Status: core.StatusSucceeded, Output: string(res.Output), Duration: res.Duration}
-	if call != nil {
+	if plain {
 		return out // a plain Extism plugin's output is recorded as it is
 	}
 	var co sdk.Output

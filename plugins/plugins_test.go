@@ -26,6 +26,7 @@ import (
 // AssemblyScript example.
 var modules = map[string]string{
 	"http":                 "./plugins/http",
+	"script":               "./plugins/script",
 	"go-hello":             "./examples/go-hello",
 	"assemblyscript-hello": "./examples/assemblyscript-hello",
 }

@@ -12,6 +12,9 @@ const (
 	// ExportDescribe is the optional export that describes the plugin and
 	// the JSON Schema of its config.
 	ExportDescribe = "describe"
+	// ExportValidate is the optional export that checks a task config
+	// beyond its JSON Schema, when the task is created or changed.
+	ExportValidate = "validate"
 )
 
 // The host functions of HostModule.

@@ -54,6 +54,21 @@ func Describe(d Description) int32 {
 	return 0
 }
 
+// Validate runs v for the current validate call and returns the export's
+// result code:
+//
+//	//go:wasmexport validate
+//	func validate() int32 { return sdk.Validate(validateConfig) }
+func Validate(v Validator) int32 {
+	out, err := InvokeValidate(pdk.Input(), v)
+	if err != nil {
+		pdk.SetError(err)
+		return 1
+	}
+	pdk.Output(out)
+	return 0
+}
+
 // pdkHost is the rawHost of the Kronos host module.
 type pdkHost struct{}
 
