@@ -19,7 +19,10 @@ func newPluginsCmd() *cobra.Command {
 	cmd := newClientGroup("plugins", "Upload, list and delete the executor plugins of a namespace",
 		`Plugins manages the custom executors of a namespace on a running server:
 WebAssembly modules that tasks name as their executor. Built-in executors
-(http) are listed too and cannot be replaced or deleted.`, o, true)
+(http) are listed too and cannot be replaced or deleted.
+
+To write a plugin and check or run it locally before uploading it, use
+"kronos plugin" (init, validate, test).`, o, true)
 	cmd.Example = `  kronos plugins upload bin/plugins/go-hello.wasm --name hello
   kronos plugins list
   kronos plugins get hello -o yaml     # with its config schema

@@ -1,0 +1,302 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/shiyu-coder/kronos/internal/wasmtest"
+)
+
+// devPlugins are the modules the `kronos plugin` tests run, built once.
+var devPlugins struct {
+	once    sync.Once
+	hello   string // examples/go-hello
+	fixture string // host/testdata/fixture: has loop, flood, bigout exports
+	err     error
+}
+
+// devPlugin returns the path of a built test plugin: "hello" or "fixture".
+func devPlugin(t *testing.T, which string) string {
+	t.Helper()
+	devPlugins.once.Do(func() {
+		dir, err := os.MkdirTemp("", "kronos-plugin-dev-")
+		if err != nil {
+			devPlugins.err = err
+			return
+		}
+		build := func(pkg string, srcs ...string) (string, error) {
+			wasm, err := wasmtest.Build("../..", pkg, srcs...)
+			if err != nil {
+				return "", err
+			}
+			path := filepath.Join(dir, filepath.Base(pkg)+".wasm")
+			return path, os.WriteFile(path, wasm, 0o600)
+		}
+		if devPlugins.hello, devPlugins.err = build("examples/go-hello", "examples/go-hello", "sdk"); devPlugins.err != nil {
+			return
+		}
+		devPlugins.fixture, devPlugins.err = build("host/testdata/fixture", "host/testdata/fixture")
+	})
+	if devPlugins.err != nil {
+		t.Fatal("build the test plugins:", devPlugins.err)
+	}
+	if which == "hello" {
+		return devPlugins.hello
+	}
+	return devPlugins.fixture
+}
+
+func TestPluginValidate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	notWasm := filepath.Join(dir, "notes.wasm")
+	writeFile(t, notWasm, "hello, I am text")
+	noExecute := filepath.Join(dir, "empty.wasm")
+	// The smallest valid module: the magic and version, no sections.
+	if err := os.WriteFile(noExecute, []byte{0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00}, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		code      int
+		stdout    []string
+		stderr    []string
+		notStdout string
+	}{
+		{
+			name: "go-hello is valid and described",
+			args: []string{devPlugin(t, "hello")},
+			stdout: []string{
+				"go-hello.wasm: valid", "name:        go-hello", "version:     0.1.0", "sha256:      ",
+				"exports:     _initialize, describe, execute", "1 property, no others", `name (string, default "world"): Who to greet.`,
+			},
+		},
+		{
+			name:   "a text file is not Wasm, as an upload says (422: exit 5)",
+			args:   []string{notWasm},
+			code:   exitInvalid,
+			stderr: []string{"the module was refused (not_wasm)", "does not start with \\0asm"},
+		},
+		{
+			name:   "a module without execute is refused",
+			args:   []string{noExecute},
+			code:   exitInvalid,
+			stderr: []string{"(missing_export)", `exports no function "execute"`},
+		},
+		{
+			name:   "--function names a plain Extism export",
+			args:   []string{devPlugin(t, "fixture"), "--function", "loop"},
+			stdout: []string{"fixture.wasm: valid", "loop"},
+		},
+		{
+			name:   "a missing file is a usage error",
+			args:   []string{filepath.Join(dir, "absent.wasm")},
+			code:   exitUsage,
+			stderr: []string{"read the plugin"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, "", append([]string{"plugin", "validate"}, tc.args...)...)
+			if r.code != tc.code {
+				t.Fatalf("exit code %d, want %d\nstdout: %s\nstderr: %s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(r.stdout, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
+				}
+			}
+			for _, s := range tc.stderr {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestPluginTest(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "cfg.json")
+	writeFile(t, cfg, `{"name": "Kronos"}`)
+	badCfg := filepath.Join(dir, "bad.json")
+	writeFile(t, badCfg, `{"nam": "Kronos"}`)
+	loopCfg := filepath.Join(dir, "loop.json")
+	writeFile(t, loopCfg, `{"extism": {"function": "loop"}}`)
+	floodCfg := filepath.Join(dir, "flood.json")
+	writeFile(t, floodCfg, `{"extism": {"function": "flood"}}`)
+	for _, tc := range []struct {
+		name   string
+		stdin  string
+		args   []string
+		code   int
+		stdout []string
+		stderr []string
+	}{
+		{
+			name: "go-hello with a config succeeds and prints output and logs",
+			args: []string{devPlugin(t, "hello"), "--config", cfg},
+			stdout: []string{
+				"status:   succeeded", "duration: ", `"greeting": "hello, Kronos"`, `"count": 1`,
+				"logs:     1 lines", "info   hello, Kronos execution=", "memory:   limit 1024 pages (64.0 MiB)",
+				"limits:   none came near",
+			},
+		},
+		{
+			name:   "the config from stdin, with a memory limit",
+			stdin:  `{"name": "stdin"}`,
+			args:   []string{devPlugin(t, "hello"), "--config", "-", "--memory-pages", "512"},
+			stdout: []string{"hello, stdin", "limit 512 pages (32.0 MiB)"},
+		},
+		{
+			name:   "a config the schema refuses is invalid (exit 5)",
+			args:   []string{devPlugin(t, "hello"), "--config", badCfg},
+			code:   exitInvalid,
+			stderr: []string{"the config is invalid", "config"},
+		},
+		{
+			name:   "a plugin that loops times out",
+			args:   []string{devPlugin(t, "fixture"), "--config", loopCfg, "--timeout", "1s"},
+			code:   exitFailure,
+			stdout: []string{"status:   timed_out", "time: reached the limit of 1s"},
+		},
+		{
+			name:   "a plugin that logs too much is stopped at the log limit",
+			args:   []string{devPlugin(t, "fixture"), "--config", floodCfg, "--timeout", "30s"},
+			code:   exitFailure,
+			stdout: []string{"status:   failed", "log: reached the limit of 256.0 KiB"},
+		},
+		{
+			name:   "memory pages out of range is a usage error",
+			args:   []string{devPlugin(t, "hello"), "--memory-pages", "8"},
+			code:   exitUsage,
+			stderr: []string{"--memory-pages 8"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, tc.stdin, append([]string{"plugin", "test"}, tc.args...)...)
+			if r.code != tc.code {
+				t.Fatalf("exit code %d, want %d\nstdout: %s\nstderr: %s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(r.stdout, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
+				}
+			}
+			for _, s := range tc.stderr {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// A Go skeleton builds for wasip1 as it is written, passes its own tests
+// and passes validate and test.
+func TestPluginInitGo(t *testing.T) {
+	t.Parallel()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("needs the go command")
+	}
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "hello")
+	out := cli(t, "plugin", "init", "hello", "--lang", "go", "--dir", dir, "--kronos", repo)
+	for _, f := range []string{"go.mod", "main.go", "plugin.go", "plugin_test.go", "exports_wasip1.go", "Makefile", "README.md", "config.json"} {
+		if !strings.Contains(out, "  "+f+"\n") {
+			t.Errorf("init did not list %s:\n%s", f, out)
+		}
+	}
+	if gomod := readFile(t, filepath.Join(dir, "go.mod")); !strings.Contains(gomod, "replace github.com/shiyu-coder/kronos => "+filepath.ToSlash(repo)) {
+		t.Errorf("go.mod:\n%s", gomod)
+	}
+	run := func(env []string, args ...string) {
+		t.Helper()
+		cmd := exec.CommandContext(t.Context(), goTool, args...)
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
+		}
+	}
+	run(nil, "mod", "tidy")
+	run(nil, "test", "./...")
+	run([]string{"GOOS=wasip1", "GOARCH=wasm"}, "build", "-trimpath", "-buildmode=c-shared", "-o", "hello.wasm", ".")
+	wasm := filepath.Join(dir, "hello.wasm")
+	if out := cli(t, "plugin", "validate", wasm); !strings.Contains(out, "name:        hello") {
+		t.Errorf("validate:\n%s", out)
+	}
+	if out := cli(t, "plugin", "test", wasm, "--config", filepath.Join(dir, "config.json")); !strings.Contains(out, `"greeting": "hello, Kronos"`) {
+		t.Errorf("test:\n%s", out)
+	}
+
+	// A directory that is not empty is refused.
+	if r := runCLI(t, "", "plugin", "init", "again", "--dir", dir, "--kronos", repo); r.code != exitUsage || !strings.Contains(r.stderr, "is not empty") {
+		t.Errorf("init into a full directory: exit %d, stderr %s", r.code, r.stderr)
+	}
+}
+
+// An AssemblyScript skeleton builds with npm and passes validate. It needs
+// npm, and the network for `npm ci` unless npm's cache has the packages;
+// under CI=true npm must be there.
+func TestPluginInitAssemblyScript(t *testing.T) {
+	t.Parallel()
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true and npm is not on PATH")
+		}
+		t.Skip("needs npm")
+	}
+	dir := filepath.Join(t.TempDir(), "ashello")
+	cli(t, "plugin", "init", "ashello", "--lang", "assemblyscript", "--dir", dir)
+	for _, args := range [][]string{{"ci", "--no-audit", "--no-fund", "--prefer-offline"}, {"run", "build"}} {
+		cmd := exec.CommandContext(context.WithoutCancel(t.Context()), npm, args...)
+		cmd.Dir = dir
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm %s: %v\n%s", strings.Join(args, " "), err, b)
+		}
+	}
+	wasm := filepath.Join(dir, "build", "ashello.wasm")
+	if out := cli(t, "plugin", "validate", wasm); !strings.Contains(out, "name:        ashello") {
+		t.Errorf("validate:\n%s", out)
+	}
+	if out := cli(t, "plugin", "test", wasm, "--config", filepath.Join(dir, "test", "config.json")); !strings.Contains(out, `"greeting": "hello, Kronos"`) {
+		t.Errorf("test:\n%s", out)
+	}
+}
+
+func TestPluginInitRefuses(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"an unknown language", []string{"x", "--lang", "rust", "--kronos", "."}, `--lang "rust": use go or assemblyscript`},
+		{"a name that is not an executor name", []string{"Hello_World", "--kronos", "."}, `"Hello_World" is not a valid name`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "p")
+			r := runCLI(t, "", append([]string{"plugin", "init", "--dir", dir}, tc.args...)...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d, stderr %s", r.code, r.stderr)
+			}
+			if _, err := os.Stat(dir); err == nil {
+				t.Errorf("%s was written", dir)
+			}
+		})
+	}
+}
