@@ -54,6 +54,22 @@ type faultCluster struct {
 	keyFile string
 	token   string
 	nodes   map[string]*faultNode
+	st      *mysql.Store // the harness's own view of the database, opened by db
+}
+
+// db returns the harness's connection to the scenario's database, opened
+// (and migrated) once and closed with the test: the checks poll it.
+func (c *faultCluster) db() *mysql.Store {
+	c.t.Helper()
+	if c.st == nil {
+		st, err := mysql.Open(c.t.Context(), mysql.Config{URL: c.dbURL, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		c.t.Cleanup(func() { _ = st.Close() })
+		c.st = st
+	}
+	return c.st
 }
 
 type faultNode struct {
@@ -206,11 +222,7 @@ func (c *faultCluster) stopAll() {
 // live node sweeps those of a node that is gone.
 func (c *faultCluster) waitSettled(node string, within time.Duration) {
 	c.t.Helper()
-	st, err := mysql.Open(c.t.Context(), mysql.Config{URL: c.dbURL, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer st.Close()
+	st := c.db()
 	for began := time.Now(); ; time.Sleep(100 * time.Millisecond) {
 		page, err := st.ExecutionList(c.t.Context(), store.ExecutionListParams{
 			Namespace: core.DefaultNamespace, Statuses: []core.ExecutionStatus{core.StatusRunning}, Limit: store.MaxPageSize,
@@ -239,11 +251,7 @@ func (c *faultCluster) waitSettled(node string, within time.Duration) {
 // to its end elsewhere (the tasks allow two attempts); it returns how many.
 func (c *faultCluster) waitRetried(node string, within time.Duration) int {
 	c.t.Helper()
-	st, err := mysql.Open(c.t.Context(), mysql.Config{URL: c.dbURL, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer st.Close()
+	st := c.db()
 	for began := time.Now(); ; time.Sleep(200 * time.Millisecond) {
 		page, err := st.ExecutionList(c.t.Context(), store.ExecutionListParams{
 			Namespace: core.DefaultNamespace, Statuses: []core.ExecutionStatus{core.StatusInterrupted}, Limit: store.MaxPageSize,
@@ -333,11 +341,7 @@ func (c *faultCluster) verify(from, to time.Time, gone string, lostAt time.Time)
 // reports each problem to errorf.
 func (c *faultCluster) check(from, to time.Time, gone string, lostAt time.Time, errorf func(string, ...any)) verdict {
 	c.t.Helper()
-	st, err := mysql.Open(c.t.Context(), mysql.Config{URL: c.dbURL, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer st.Close()
+	st := c.db()
 	page, err := st.TaskList(c.t.Context(), store.TaskListParams{Namespace: core.DefaultNamespace, Limit: store.MaxPageSize})
 	if err != nil {
 		c.t.Fatal(err)
