@@ -221,6 +221,19 @@ type Store interface {
 	// SecretDelete deletes a secret; ErrNotFound when there is none.
 	SecretDelete(ctx context.Context, namespace, name string) error
 
+	// MQConnectionPut stores an MQ connection, replacing the one of the
+	// same name in the namespace (CreatedAt stays, UpdatedAt moves). The
+	// namespace must exist; c is validated first. Deleting a namespace
+	// deletes its connections.
+	MQConnectionPut(ctx context.Context, c core.MQConnection) (core.MQConnection, error)
+	// MQConnectionGet returns a connection; ErrNotFound when there is none.
+	MQConnectionGet(ctx context.Context, namespace, name string) (core.MQConnection, error)
+	// MQConnectionList returns a namespace's connections by name.
+	MQConnectionList(ctx context.Context, namespace string) ([]core.MQConnection, error)
+	// MQConnectionDelete deletes a connection; ErrNotFound when there is
+	// none.
+	MQConnectionDelete(ctx context.Context, namespace, name string) error
+
 	// AuditAppend stores an event of the audit log and returns it with its
 	// ID, which is greater than that of every event stored before. A zero
 	// e.At is set from the store's clock; any other is kept (to the

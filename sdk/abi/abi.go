@@ -15,6 +15,7 @@ const (
 	FuncKVGet       = "kv_get"
 	FuncKVSet       = "kv_set"
 	FuncKVDelete    = "kv_delete"
+	FuncMQPublish   = "mq_publish"
 )
 
 // HTTPRequest is what a plugin passes to http_request.
@@ -73,4 +74,51 @@ type KV struct {
 	Found bool `json:"found,omitempty"`
 	// Error is set when the call failed, e.g. a quota.
 	Error string `json:"error,omitempty"`
+}
+
+// MQPublish is what a plugin passes to mq_publish: one message to publish
+// on a connection of the execution's namespace.
+type MQPublish struct {
+	// Connection names the namespace's MQ connection.
+	Connection string `json:"connection"`
+	// Topic is the Redis stream, NATS subject, AMQP routing key or MQTT
+	// topic.
+	Topic string `json:"topic"`
+	// Exchange is the AMQP exchange; empty means the connection's.
+	Exchange string `json:"exchange,omitempty"`
+	// Payload is a UTF-8 payload; PayloadBase64 carries any other.
+	Payload       string `json:"payload,omitempty"`
+	PayloadBase64 string `json:"payload_base64,omitempty"`
+	// Headers are Redis "h:<name>" fields, NATS or AMQP headers; MQTT
+	// refuses them.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Key is the Redis field "key".
+	Key string `json:"key,omitempty"`
+	// QoS is the MQTT QoS, 0 to 2; nil means 1.
+	QoS *int `json:"qos,omitempty"`
+	// Retain is the MQTT retained flag.
+	Retain bool `json:"retain,omitempty"`
+}
+
+// MQPublishResponse is what mq_publish returns: the broker's receipt, or
+// Error.
+type MQPublishResponse struct {
+	// Broker is "redis", "nats", "jetstream", "rabbitmq" or "mqtt".
+	Broker string `json:"broker,omitempty"`
+	// ID is the Redis entry ID or the JetStream "<stream>:<sequence>";
+	// empty where the broker gives none.
+	ID string `json:"id,omitempty"`
+	// DurationMS is how long the publish took, connecting included.
+	DurationMS int64 `json:"duration_ms"`
+	// Error is set when the message was not published (or not
+	// acknowledged).
+	Error *MQError `json:"error,omitempty"`
+}
+
+// MQError says why a message was not published. Kind is one of
+// not_found (no such connection), refused (the network policy), auth,
+// connect, no_ack, nack, invalid_request, timeout, canceled or other.
+type MQError struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -81,6 +82,7 @@ func Exercise(ctx context.Context, t *testing.T, newStore NewStore) {
 		{"tokens are stored by hash, listed, revoked once and touched", testTokens},
 		{"invalid tokens are refused with every field named", testTokenInvalid},
 		{"secrets are put, replaced, listed without values and deleted with their namespace", testSecrets},
+		{"mq connections are put, replaced, listed, refused when invalid and deleted with their namespace", testMQConnections},
 		{"tokens bound to a certificate subject round-trip; tokens are read by ID", testTokenSubject},
 		{"audit events are appended with increasing IDs and outlive their namespace", testAuditAppend},
 		{"audit events that are invalid are refused with every field named", testAuditInvalid},
@@ -1681,6 +1683,64 @@ func testSecrets(ctx context.Context, t *testing.T, s store.Store) {
 	}
 	if got := ok(s.SecretGet(ctx, core.DefaultNamespace, "api-key"))(t); string(got.Sealed) != "y" {
 		t.Fatalf("another namespace's secret: %+v", got)
+	}
+}
+
+func testMQConnections(ctx context.Context, t *testing.T, s store.Store) {
+	clk := setClock(t, s)
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-mq"}))(t)
+	in := core.MQConnection{
+		Namespace: "team-mq", Name: "orders", Description: "订单总线", URL: "amqps://rabbit.internal:5671/prod",
+		Username: "kronos", PasswordSecret: "rabbit-password", CAPEM: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+		Timeout: 7 * time.Second, Exchange: "orders", Persistent: true,
+	}
+	first := ok(s.MQConnectionPut(ctx, in))(t)
+	in.CreatedAt, in.UpdatedAt = first.CreatedAt, first.UpdatedAt
+	if !reflect.DeepEqual(first, in) {
+		t.Fatalf("put returned\n%+v\nwant\n%+v", first, in)
+	}
+	clk.Add(time.Minute)
+	in.URL, in.Persistent, in.Timeout = "amqp://rabbit.internal:5672/", false, 0
+	second := ok(s.MQConnectionPut(ctx, in))(t)
+	if !second.CreatedAt.Equal(first.CreatedAt) || !second.UpdatedAt.After(first.UpdatedAt) || second.URL != in.URL || second.Persistent || second.Timeout != 0 {
+		t.Fatalf("replaced: %+v then %+v", first, second)
+	}
+	if got := ok(s.MQConnectionGet(ctx, "team-mq", "orders"))(t); !reflect.DeepEqual(got, second) {
+		t.Fatalf("get %+v, want %+v", got, second)
+	}
+	ok(s.MQConnectionPut(ctx, core.MQConnection{Namespace: "team-mq", Name: "events", URL: "nats://nats:4222", JetStream: true}))(t)
+	ok(s.MQConnectionPut(ctx, core.MQConnection{Namespace: core.DefaultNamespace, Name: "events", URL: "redis://redis:6379/0", MaxLen: 1000}))(t)
+	list := ok(s.MQConnectionList(ctx, "team-mq"))(t)
+	if len(list) != 2 || list[0].Name != "events" || !list[0].JetStream || list[1].Name != "orders" {
+		t.Fatalf("list %+v", list)
+	}
+	_, err := s.MQConnectionGet(ctx, "team-mq", "nope")
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.MQConnectionPut(ctx, core.MQConnection{Namespace: "nowhere", Name: "x", URL: "nats://nats:4222"})
+	wantErr(t, err, store.ErrNotFound)
+	// Every invalid field is named, and nothing is stored.
+	_, err = s.MQConnectionPut(ctx, core.MQConnection{Namespace: "team-mq", Name: "bad", URL: "amqp://guest:guest@rabbit/", JetStream: true, MaxLen: -1})
+	var ve *core.ValidationError
+	if !errors.As(err, &ve) || len(ve.Fields) != 3 {
+		t.Fatalf("an invalid connection: %v", err)
+	}
+	for i, field := range []string{"url", "max_len", "jetstream"} {
+		if ve.Fields[i].Field != field {
+			t.Errorf("field %d is %q, want %q: %v", i, ve.Fields[i].Field, field, err)
+		}
+	}
+	_, err = s.MQConnectionGet(ctx, "team-mq", "bad")
+	wantErr(t, err, store.ErrNotFound)
+	noErr(t, s.MQConnectionDelete(ctx, "team-mq", "events"))
+	wantErr(t, s.MQConnectionDelete(ctx, "team-mq", "events"), store.ErrNotFound)
+	// Deleting the namespace takes its connections along, and only its own.
+	noErr(t, s.NamespaceDelete(ctx, "team-mq"))
+	ok(s.NamespaceCreate(ctx, core.Namespace{Name: "team-mq"}))(t)
+	if list := ok(s.MQConnectionList(ctx, "team-mq"))(t); len(list) != 0 {
+		t.Fatalf("connections outlived their namespace: %+v", list)
+	}
+	if got := ok(s.MQConnectionGet(ctx, core.DefaultNamespace, "events"))(t); got.MaxLen != 1000 {
+		t.Fatalf("another namespace's connection: %+v", got)
 	}
 }
 

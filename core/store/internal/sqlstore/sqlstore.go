@@ -279,6 +279,9 @@ func (s *Store) NamespaceDelete(ctx context.Context, name string) error {
 		if _, err = tx.ExecContext(ctx, `DELETE FROM kv WHERE namespace = ?`, name); err != nil {
 			return err
 		}
+		if _, err = tx.ExecContext(ctx, `DELETE FROM mq_connections WHERE namespace = ?`, name); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM secrets WHERE namespace = ?`, name)
 		return err
 	})
