@@ -30,7 +30,9 @@ func TestMQConnectionValidate(t *testing.T) {
 		{"jetstream on amqp", func(c *core.MQConnection) { c.JetStream = true }, "jetstream", "nats://"},
 		{"exchange on nats", func(c *core.MQConnection) { c.URL = "nats://nats:4222" }, "exchange", "amqp://"},
 		{"max_len on mqtt", func(c *core.MQConnection) { c.URL, c.Exchange, c.Persistent, c.MaxLen = "mqtt://m:1883", "", false, 5 }, "max_len", "redis://"},
-		{"client_id on redis", func(c *core.MQConnection) { c.URL, c.Exchange, c.Persistent, c.ClientID = "redis://r:6379", "", false, "x" }, "client_id", "mqtt://"},
+		{"client_id on redis", func(c *core.MQConnection) {
+			c.URL, c.Exchange, c.Persistent, c.ClientID = "redis://r:6379", "", false, "x"
+		}, "client_id", "mqtt://"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := valid

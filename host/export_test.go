@@ -17,3 +17,10 @@ func BenchmarkPoolCheckout(b *testing.B) {
 		p.put(ctx, inst)
 	}
 }
+
+// MQOpens counts the broker connections the runtime's mq_publish pool
+// has opened.
+func MQOpens(rt *Runtime) int64 { return rt.mqOpens.Load() }
+
+// MQPoolLen is the number of pooled broker connections.
+func MQPoolLen(rt *Runtime) int { return rt.mq.Len() }

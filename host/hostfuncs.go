@@ -21,7 +21,7 @@ const HostModule = abi.HostModule
 
 // HostFunctions lists the functions of HostModule; an uploaded plugin may
 // import only these from it.
-var HostFunctions = []string{abi.FuncLog, abi.FuncHTTPRequest, abi.FuncKVGet, abi.FuncKVSet, abi.FuncKVDelete}
+var HostFunctions = []string{abi.FuncLog, abi.FuncHTTPRequest, abi.FuncKVGet, abi.FuncKVSet, abi.FuncKVDelete, abi.FuncMQPublish}
 
 // KV is the per-namespace key-value store behind the kv_* host functions.
 type KV interface {
@@ -44,6 +44,7 @@ func (rt *Runtime) kronosHostFunctions() []extism.HostFunction {
 		extism.NewHostFunctionWithStack(abi.FuncKVGet, jsonHostFunc(rt.hostKVGet), []extism.ValueType{i64}, []extism.ValueType{i64}),
 		extism.NewHostFunctionWithStack(abi.FuncKVSet, jsonHostFunc(rt.hostKVSet), []extism.ValueType{i64}, []extism.ValueType{i64}),
 		extism.NewHostFunctionWithStack(abi.FuncKVDelete, jsonHostFunc(rt.hostKVDelete), []extism.ValueType{i64}, []extism.ValueType{i64}),
+		extism.NewHostFunctionWithStack(abi.FuncMQPublish, jsonHostFunc(rt.hostMQPublish), []extism.ValueType{i64}, []extism.ValueType{i64}),
 	}
 	for i := range fns {
 		fns[i].SetNamespace(HostModule)

@@ -11,11 +11,13 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero"
 
 	"github.com/shiyu-coder/kronos/host/internal/egress"
+	"github.com/shiyu-coder/kronos/host/internal/mq"
 )
 
 // DefaultMaxIdleInstances is how many idle instances one pool keeps.
@@ -30,6 +32,9 @@ type Config struct {
 	// KV backs the kv_* host functions. Nil makes them answer with an
 	// error value.
 	KV KV
+	// MQ resolves the connections of the mq_publish host function. Nil
+	// makes it answer with an error value.
+	MQ MQConnections
 	// MaxIdleInstances is how many idle instances each pool keeps.
 	// Defaults to DefaultMaxIdleInstances.
 	MaxIdleInstances int
@@ -60,6 +65,11 @@ type Runtime struct {
 
 	httpMu      sync.Mutex
 	httpClients map[string]*egress.Client // by network policy
+
+	// mq pools the broker connections of mq_publish, by namespace,
+	// connection, configuration and network policy.
+	mq      *mq.Pool
+	mqOpens atomic.Int64 // connections opened, for tests
 }
 
 // maxHTTPClients bounds the egress clients kept, one per distinct network
@@ -75,6 +85,9 @@ func (rt *Runtime) httpClient(p egress.Policy) *egress.Client {
 	}
 	rt.httpMu.Lock()
 	defer rt.httpMu.Unlock()
+	if rt.httpClients == nil {
+		return egress.NewClient(p) // closed runtime (TestMQ may still run)
+	}
 	if c, ok := rt.httpClients[string(key)]; ok {
 		return c
 	}
@@ -144,6 +157,10 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		pools:       map[poolKey]*pool{},
 		httpClients: map[string]*egress.Client{},
 	}
+	rt.mq = mq.NewPool(mq.PoolConfig{Open: func(ctx context.Context, cfg mq.ConnConfig) (mq.Conn, error) {
+		rt.mqOpens.Add(1)
+		return mq.Open(ctx, cfg)
+	}})
 	rt.hostFuncs = rt.kronosHostFunctions()
 	rt.inspect = wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 	return rt, nil
@@ -326,6 +343,7 @@ func (rt *Runtime) Close(ctx context.Context) error {
 	}
 	rt.httpClients = nil
 	rt.httpMu.Unlock()
+	errs = append(errs, rt.mq.Close())
 	errs = append(errs, rt.inspect.Close(ctx), rt.cache.Close(ctx))
 	return errors.Join(errs...)
 }

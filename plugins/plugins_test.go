@@ -27,6 +27,7 @@ import (
 var modules = map[string]string{
 	"http":                 "./plugins/http",
 	"script":               "./plugins/script",
+	"mq":                   "./plugins/mq",
 	"go-hello":             "./examples/go-hello",
 	"assemblyscript-hello": "./examples/assemblyscript-hello",
 }
@@ -143,7 +144,8 @@ type fakeHost struct {
 	logs     []string
 	requests []map[string]any
 	httpResp string
-	kv       map[string]string // key -> value_base64
+
+	kv map[string]string // key -> value_base64
 }
 
 func (f *fakeHost) functions() []extism.HostFunction {
@@ -200,6 +202,10 @@ func (f *fakeHost) functions() []extism.HostFunction {
 		jsonFn("kv_delete", func(req map[string]any) any {
 			delete(f.kv, req["key"].(string))
 			return map[string]any{}
+		}),
+		// Every plugin built with the SDK imports mq_publish, used or not.
+		jsonFn("mq_publish", func(map[string]any) any {
+			return map[string]any{"broker": "redis", "id": "1-0", "duration_ms": 1}
 		}),
 	}
 }

@@ -62,6 +62,19 @@ func (c *Context) HTTP(req HTTPRequest) (HTTPResponse, error) {
 	return c.host.HTTP(req)
 }
 
+// PublishMQ publishes m on an MQ connection of the execution's namespace
+// and returns once the broker has it (see CONTRACT.md for what that means
+// per broker). A message that was not published, or not acknowledged,
+// returns an *MQError whose Kind says why, with a receipt that still
+// names the broker and the time taken when the host got that far; the
+// error's Retryable method tells the failures worth another try.
+func (c *Context) PublishMQ(m MQMessage) (MQReceipt, error) {
+	if c.host == nil {
+		return MQReceipt{}, errNoHost
+	}
+	return c.host.MQPublish(m)
+}
+
 // Invoke runs handler for the execute input and returns the execute
 // output. It returns an error when the input is not the Kronos envelope,
 // when the handler returns an error or panics, and when the result does not

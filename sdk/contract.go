@@ -24,4 +24,5 @@ const (
 	hostFuncKVGet    = abi.FuncKVGet
 	hostFuncKVSet    = abi.FuncKVSet
 	hostFuncKVDelete = abi.FuncKVDelete
+	hostFuncMQ       = abi.FuncMQPublish
 )

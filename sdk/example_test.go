@@ -1,6 +1,7 @@
 package sdk_test
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/shiyu-coder/kronos/sdk"
@@ -72,4 +73,28 @@ func ExampleInvoke() {
 	// Output:
 	// {"status":"succeeded","result":{"greeting":"hello, kronos"}} <nil>
 	// greeting name=kronos kronos
+}
+
+// PublishMQ publishes on a connection of the namespace; sdktest's MQFunc
+// plays the broker.
+func ExampleContext_PublishMQ() {
+	handle := func(ctx *sdk.Context) (sdk.Result, error) {
+		r, err := ctx.PublishMQ(sdk.MQMessage{Connection: "events", Topic: "orders", Payload: []byte(`{"id":7}`)})
+		var me *sdk.MQError
+		if errors.As(err, &me) && me.Retryable() {
+			return sdk.Failed("broker unavailable: "+me.Message, nil), nil
+		}
+		if err != nil {
+			return sdk.Result{}, err
+		}
+		return sdk.Succeeded(map[string]string{"broker": r.Broker, "id": r.ID}), nil
+	}
+	host := sdktest.NewHost()
+	host.MQFunc = func(m sdk.MQMessage) (sdk.MQReceipt, error) {
+		return sdk.MQReceipt{Broker: "redis", ID: "1718000000000-0"}, nil
+	}
+	out, err := sdktest.Execute(handle, host, map[string]any{}, sdktest.Execution())
+	fmt.Println(string(out.Result), err, host.Messages()[0].Topic)
+	// Output:
+	// {"broker":"redis","id":"1718000000000-0"} <nil> orders
 }

@@ -17,4 +17,7 @@ type Host interface {
 	KVSet(key string, value []byte, ttl time.Duration) error
 	// KVDelete removes key; an absent key is not an error.
 	KVDelete(key string) error
+	// MQPublish publishes a message on an MQ connection of the namespace.
+	// A message that was not published returns an *MQError.
+	MQPublish(m MQMessage) (MQReceipt, error)
 }

@@ -21,6 +21,9 @@ func hostKVSet(req uint64) uint64
 //go:wasmimport kronos:host/v1 kv_delete
 func hostKVDelete(req uint64) uint64
 
+//go:wasmimport kronos:host/v1 mq_publish
+func hostMQPublish(req uint64) uint64
+
 // Run runs handler for the current execute call and returns the export's
 // result code. Call it from the plugin's execute export:
 //
@@ -91,6 +94,8 @@ func (pdkHost) call(fn string, req []byte) []byte {
 		off = hostKVSet(mem.Offset())
 	case hostFuncKVDelete:
 		off = hostKVDelete(mem.Offset())
+	case hostFuncMQ:
+		off = hostMQPublish(mem.Offset())
 	default:
 		return nil
 	}

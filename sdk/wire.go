@@ -36,6 +36,18 @@ func (w wireHost) HTTP(req HTTPRequest) (HTTPResponse, error) {
 	return decodeHTTPResponse(resp)
 }
 
+func (w wireHost) MQPublish(m MQMessage) (MQReceipt, error) {
+	doc, err := encodeMQPublish(m)
+	if err != nil {
+		return MQReceipt{}, &MQError{Kind: MQErrorInvalidRequest, Message: "encode the message: " + err.Error()}
+	}
+	resp := w.raw.call(hostFuncMQ, doc)
+	if resp == nil {
+		return MQReceipt{}, &MQError{Kind: MQErrorOther, Message: errNoResponse.Error()}
+	}
+	return decodeMQPublishResponse(resp)
+}
+
 func (w wireHost) KVGet(key string) ([]byte, bool, error) {
 	return w.kv(hostFuncKVGet, key, nil, 0)
 }

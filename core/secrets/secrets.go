@@ -54,21 +54,31 @@ func (v *Vault) Resolve(ctx context.Context, namespace string, config json.RawMe
 	}
 	values := make(map[string]string, len(names))
 	for _, name := range names {
-		sec, err := v.Store.SecretGet(ctx, namespace, name)
+		plain, err := v.Open(ctx, namespace, name)
 		if err != nil {
-			return nil, nil, fmt.Errorf("secret %q of namespace %q: %w", name, namespace, err)
+			return nil, nil, err
 		}
-		plain, err := v.Keyring.Open(sec.KeyID, sec.Sealed, additional(namespace, name))
-		if err != nil {
-			return nil, nil, fmt.Errorf("secret %q of namespace %q: %w", name, namespace, err)
-		}
-		values[name] = string(plain)
+		values[name] = plain
 	}
 	resolved, err := auth.ResolveSecrets(config, func(name string) (string, error) { return values[name], nil })
 	if err != nil {
 		return nil, nil, err
 	}
 	return resolved, auth.NewRedactor(values).Redact, nil
+}
+
+// Open returns the value of namespace's secret name. The error names the
+// secret and wraps store.ErrNotFound when there is none.
+func (v *Vault) Open(ctx context.Context, namespace, name string) (string, error) {
+	sec, err := v.Store.SecretGet(ctx, namespace, name)
+	if err != nil {
+		return "", fmt.Errorf("secret %q of namespace %q: %w", name, namespace, err)
+	}
+	plain, err := v.Keyring.Open(sec.KeyID, sec.Sealed, additional(namespace, name))
+	if err != nil {
+		return "", fmt.Errorf("secret %q of namespace %q: %w", name, namespace, err)
+	}
+	return string(plain), nil
 }
 
 // tokenKeyNamespace and tokenKeyName are where the sealed token-hash key

@@ -30,19 +30,24 @@ type LogLine struct {
 	Msg string
 }
 
-// Host is an in-memory sdk.Host. It records log lines and HTTP requests,
-// answers HTTP requests with HTTPFunc, and keeps kv in a map (ttls are
-// recorded, not enforced). It is safe for concurrent use.
+// Host is an in-memory sdk.Host. It records log lines, HTTP requests and
+// MQ messages, answers HTTP requests with HTTPFunc and MQ messages with
+// MQFunc, and keeps kv in a map (ttls are recorded, not enforced). It is
+// safe for concurrent use.
 type Host struct {
 	// HTTPFunc answers HTTP requests. Nil answers each with an
 	// *sdk.HTTPError of kind refused.
 	HTTPFunc func(req sdk.HTTPRequest) (sdk.HTTPResponse, error)
+	// MQFunc answers MQ publishes. Nil answers each with an *sdk.MQError
+	// of kind not_found.
+	MQFunc func(m sdk.MQMessage) (sdk.MQReceipt, error)
 	// KVErr, when set, is returned by every kv call (to test quota errors).
 	KVErr error
 
 	mu       sync.Mutex
 	logs     []LogLine
 	requests []sdk.HTTPRequest
+	messages []sdk.MQMessage
 	kv       map[string][]byte
 	ttls     map[string]time.Duration
 }
@@ -71,6 +76,18 @@ func (h *Host) HTTP(req sdk.HTTPRequest) (sdk.HTTPResponse, error) {
 		return sdk.HTTPResponse{}, &sdk.HTTPError{Kind: sdk.HTTPErrorRefused, Message: "sdktest: Host.HTTPFunc is not set"}
 	}
 	return fn(req)
+}
+
+// MQPublish implements sdk.Host.
+func (h *Host) MQPublish(m sdk.MQMessage) (sdk.MQReceipt, error) {
+	h.mu.Lock()
+	h.messages = append(h.messages, m)
+	fn := h.MQFunc
+	h.mu.Unlock()
+	if fn == nil {
+		return sdk.MQReceipt{}, &sdk.MQError{Kind: sdk.MQErrorNotFound, Message: "sdktest: Host.MQFunc is not set"}
+	}
+	return fn(m)
 }
 
 // KVGet implements sdk.Host.
@@ -120,6 +137,13 @@ func (h *Host) Requests() []sdk.HTTPRequest {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]sdk.HTTPRequest(nil), h.requests...)
+}
+
+// Messages returns the MQ messages published so far.
+func (h *Host) Messages() []sdk.MQMessage {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]sdk.MQMessage(nil), h.messages...)
 }
 
 // KV returns a copy of the kv store.

@@ -56,3 +56,26 @@ func TestHostKVErr(t *testing.T) {
 		t.Error("an unencodable config was accepted")
 	}
 }
+
+func TestHostMQ(t *testing.T) {
+	host := sdktest.NewHost()
+	handler := func(ctx *sdk.Context) (sdk.Result, error) {
+		_, err := ctx.PublishMQ(sdk.MQMessage{Connection: "events", Topic: "a"})
+		var me *sdk.MQError
+		if !errors.As(err, &me) || me.Kind != sdk.MQErrorNotFound {
+			t.Errorf("publish without MQFunc: %v", err)
+		}
+		host.MQFunc = func(m sdk.MQMessage) (sdk.MQReceipt, error) { return sdk.MQReceipt{Broker: "nats"}, nil }
+		r, err := ctx.PublishMQ(sdk.MQMessage{Connection: "events", Topic: "b", Payload: []byte("x")})
+		if err != nil || r.Broker != "nats" {
+			t.Errorf("publish = %+v, %v", r, err)
+		}
+		return sdk.Succeeded(nil), nil
+	}
+	if _, err := sdktest.Execute(handler, host, map[string]any{}, sdktest.Execution()); err != nil {
+		t.Fatal(err)
+	}
+	if got := host.Messages(); len(got) != 2 || got[0].Topic != "a" || string(got[1].Payload) != "x" {
+		t.Fatalf("messages %+v", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"sync"
 	"time"
@@ -21,7 +22,7 @@ type amqpConn struct {
 	safe   string
 }
 
-func openAMQP(_ context.Context, cfg ConnConfig, u *url.URL) (Conn, error) {
+func openAMQP(ctx context.Context, cfg ConnConfig, u *url.URL) (Conn, error) {
 	full, safe := userURL(cfg, u)
 	fail := func(err error) error { return &Error{Op: "connect", Broker: "rabbitmq", URL: safe, Err: err} }
 	tc, err := tlsConfig(cfg, u.Scheme == "amqps", u.Hostname())
@@ -29,9 +30,27 @@ func openAMQP(_ context.Context, cfg ConnConfig, u *url.URL) (Conn, error) {
 		return nil, fail(err)
 	}
 	d := cfg.timeout()
+	dial := amqp.DefaultDial(d)
+	if cfg.Dial != nil {
+		dial = func(network, addr string) (net.Conn, error) {
+			dctx, cancel := withTimeout(ctx, d)
+			defer cancel()
+			conn, err := cfg.Dial(dctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			// As amqp.DefaultDial: a deadline for the TLS and AMQP
+			// handshakes, which the client clears once connected.
+			if err := conn.SetDeadline(time.Now().Add(d)); err != nil {
+				_ = conn.Close()
+				return nil, err
+			}
+			return conn, nil
+		}
+	}
 	conn, err := amqp.DialConfig(full.String(), amqp.Config{
 		TLSClientConfig: tc,
-		Dial:            amqp.DefaultDial(d),
+		Dial:            dial,
 		Properties:      amqp.Table{"connection_name": "kronos-mq"},
 	})
 	if err != nil {
@@ -118,6 +137,11 @@ func (c *amqpConn) closeReason(err error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.reason != nil {
+		if c.reason.Code == amqp.NotFound {
+			// The message named an exchange the broker lacks: the task's
+			// config (or the connection's exchange) is wrong, not the broker.
+			return fmt.Errorf("%w exchange: channel closed: %w (declare the exchange on the broker, or fix the name)", ErrInvalid, c.reason)
+		}
 		return fmt.Errorf("channel closed: %w", c.reason)
 	}
 	return err

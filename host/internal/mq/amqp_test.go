@@ -119,6 +119,9 @@ func TestAMQPMissingExchange(t *testing.T) {
 	if err == nil {
 		t.Fatal("publish to a missing exchange succeeded")
 	}
+	if !errors.Is(err, ErrInvalid) {
+		t.Errorf("a missing exchange is not ErrInvalid: %v", err)
+	}
 	for _, want := range []string{`publish to rabbitmq amqp://guest:xxxxx@`, `exchange "` + ex + `" routing key "k"`, "NOT_FOUND"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -94,6 +95,41 @@ type ConnConfig struct {
 	Persistent bool
 	// ClientID is the MQTT client ID. Defaults to "kronos-" and random hex.
 	ClientID string
+	// Dial opens the TCP connections to the broker, for instance under a
+	// network policy that checks every address dialled; TLS, when the
+	// scheme asks for it, runs on top. It must not depend on one call: a
+	// pooled Conn may redial with it later. It is not part of the Pool's
+	// key (functions do not compare): set DialKey. Defaults to a
+	// net.Dialer bounded by Timeout.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error) `json:"-"`
+	// DialKey names what Dial enforces, such as a hash of the network
+	// policy; the Pool keys Conns by it, so a changed policy opens a new
+	// Conn. Defaults to "".
+	DialKey string
+}
+
+// dial opens a TCP connection with Dial, or a plain net.Dialer.
+func (c ConnConfig) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if c.Dial != nil {
+		return c.Dial(ctx, network, addr)
+	}
+	d := net.Dialer{Timeout: c.timeout()}
+	return d.DialContext(ctx, network, addr)
+}
+
+// dialTLS dials with c.dial and, when tc is not nil, runs a TLS handshake
+// on the connection within ctx.
+func (c ConnConfig) dialTLS(ctx context.Context, network, addr string, tc *tls.Config) (net.Conn, error) {
+	conn, err := c.dial(ctx, network, addr)
+	if err != nil || tc == nil {
+		return conn, err
+	}
+	tconn := tls.Client(conn, tc)
+	if err := tconn.HandshakeContext(ctx); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	return tconn, nil
 }
 
 func (c ConnConfig) timeout() time.Duration {

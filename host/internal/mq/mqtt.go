@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"time"
 
@@ -50,6 +51,23 @@ func openMQTT(ctx context.Context, cfg ConnConfig, u *url.URL) (Conn, error) {
 	}
 	if tc != nil {
 		opts.SetTLSConfig(tc)
+	}
+	if cfg.Dial != nil {
+		// Replaces paho's own opener, which would also take a proxy from
+		// the environment past Dial.
+		opts.SetCustomOpenConnectionFn(func(uri *url.URL, _ paho.ClientOptions) (net.Conn, error) {
+			dctx, cancel := withTimeout(ctx, d)
+			defer cancel()
+			addr := uri.Host
+			if uri.Port() == "" {
+				port := "1883"
+				if tc != nil {
+					port = "8883"
+				}
+				addr = net.JoinHostPort(uri.Hostname(), port)
+			}
+			return cfg.dialTLS(dctx, "tcp", addr, tc)
+		})
 	}
 	c := paho.NewClient(opts)
 	tok := c.Connect()

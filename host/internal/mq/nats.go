@@ -22,13 +22,16 @@ type natsConn struct {
 // recordingDialer keeps the last dial error, which nats.Connect replaces by
 // "no servers available".
 type recordingDialer struct {
-	d   net.Dialer
+	ctx context.Context //nolint:containedctx // nats.CustomDialer takes none
+	cfg ConnConfig
 	mu  sync.Mutex
 	err error
 }
 
 func (r *recordingDialer) Dial(network, address string) (net.Conn, error) {
-	c, err := r.d.Dial(network, address)
+	ctx, cancel := withTimeout(r.ctx, r.cfg.timeout())
+	defer cancel()
+	c, err := r.cfg.dial(ctx, network, address)
 	if err != nil {
 		r.mu.Lock()
 		r.err = err
@@ -37,7 +40,7 @@ func (r *recordingDialer) Dial(network, address string) (net.Conn, error) {
 	return c, err
 }
 
-func openNATS(_ context.Context, cfg ConnConfig, u *url.URL) (Conn, error) {
+func openNATS(ctx context.Context, cfg ConnConfig, u *url.URL) (Conn, error) {
 	broker := "nats"
 	if cfg.JetStream {
 		broker = "jetstream"
@@ -45,7 +48,7 @@ func openNATS(_ context.Context, cfg ConnConfig, u *url.URL) (Conn, error) {
 	full, safe := userURL(cfg, u)
 	fail := func(err error) error { return &Error{Op: "connect", Broker: broker, URL: safe, Err: err} }
 	d := cfg.timeout()
-	dialer := &recordingDialer{d: net.Dialer{Timeout: d}}
+	dialer := &recordingDialer{ctx: ctx, cfg: cfg}
 	opts := []nats.Option{
 		nats.Timeout(d),
 		nats.SetCustomDialer(dialer),

@@ -112,9 +112,11 @@ func (p *Pool) acquire(ctx context.Context, k poolKey, cfg ConnConfig) (*poolEnt
 		p.entries[k] = e
 		e.inUse++
 		p.mu.Unlock()
-		// Open without the lock; waiters block on ready. The opener's
-		// context bounds the open for all of them (Open has its timeout).
-		e.conn, e.err = p.cfg.Open(context.WithoutCancel(ctx), cfg)
+		// Open without the lock; waiters block on ready. Open's own
+		// timeout bounds the open for all of them, not the opener's
+		// context, and the Conn must not keep the opener's context values
+		// (a dialer may hold on to its context).
+		e.conn, e.err = p.cfg.Open(context.Background(), cfg) //nolint:contextcheck // deliberately not the opener's context (above)
 		p.mu.Lock()
 		if e.err != nil && p.entries[k] == e {
 			p.drop(k, e) // the next publish tries again

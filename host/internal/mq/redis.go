@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"sort"
 	"strings"
@@ -36,9 +37,16 @@ func openRedis(ctx context.Context, cfg ConnConfig, u *url.URL) (Conn, error) {
 		return nil, fail(err)
 	}
 	opt.TLSConfig = tc
+	if cfg.Dial != nil {
+		// go-redis does TLS in its own dialer only: do it here too.
+		opt.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return cfg.dialTLS(ctx, network, addr, tc)
+		}
+	}
 	d := cfg.timeout()
 	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = d, d, d
-	opt.MaxRetries = -1 // one XADD is one entry; retries could add two
+	opt.MaxRetries = -1   // one XADD is one entry; retries could add two
+	opt.DialerRetries = 1 // a broker that is down fails the publish at once; the executor has its retry policy
 	c := redis.NewClient(opt)
 	ctx, cancel := withTimeout(ctx, d)
 	defer cancel()
