@@ -58,7 +58,8 @@ type CallRequest struct {
 	Log func(level Level, msg string)
 }
 
-// CallResult is what a successful call returned.
+// CallResult is what a call returned. A failed call returns one too, with
+// no Output.
 type CallResult struct {
 	// Output is the plugin's output.
 	Output []byte
@@ -66,6 +67,15 @@ type CallResult struct {
 	Duration time.Duration
 	// LogBytes counts the bytes the call logged.
 	LogBytes int
+	// MemoryBytes is the size of the plugin's linear memory at the end of
+	// the call: the most the instance had grown to by then, as Wasm memory
+	// never shrinks. It covers the call's peak, and what earlier calls on
+	// a pooled instance grew it to. It is at most Limits.MemoryPages × 64
+	// KiB; when the call ran out of memory it is exactly that (the plugin
+	// asked for more). The Extism kernel's memory (input, output, vars) is
+	// not counted. It is set on failures after the export ran too, and 0
+	// when the export did not run or the size could not be read.
+	MemoryBytes uint64
 }
 
 // ErrorKind classifies a failed call.
@@ -226,8 +236,12 @@ func (c *Compiled) Call(ctx context.Context, req CallRequest) (CallResult, error
 	res := CallResult{Duration: time.Since(start), LogBytes: state.logBytes}
 	oom := state.outOfMemory
 	state.mu.Unlock()
+	res.MemoryBytes = memoryBytes(pl2) // a trapped instance's memory is still there
 
 	if cerr := classify(ctx, callCtx, rc, callErr, lim, oom); cerr != nil {
+		if cerr.Kind == KindTrap && strings.Contains(cerr.Msg, "out of memory") {
+			res.MemoryBytes = uint64(lim.MemoryPages) * 65536 // it asked for more
+		}
 		if cerr.Kind == KindPluginError {
 			pl.put(ctx, inst) // the module is intact: it returned an error
 		} else {

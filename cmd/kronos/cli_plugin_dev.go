@@ -332,8 +332,9 @@ private addresses unless --allow-private-networks; kv in memory, empty at the
 start; log) and the server's default limits: memory 1024 pages (64 MiB),
 timeout 5m, output 1 MiB, log 256 KiB.
 
-It prints the status, the output (pretty JSON), the log lines, the duration and
-which limits the run came near (80 % or more). A config of the form
+It prints the status, the duration, the peak memory of the plugin's instance,
+the output (pretty JSON), the log lines and which limits the run came near (80 %
+or more). A config of the form
 {"extism": {"function": …, "input": …, "config": {…}}} runs a plain Extism
 plugin, as on a server. Exit codes: 0 succeeded, 1 failed, timed out or
 canceled, 5 a module or config a server would refuse, 2 a usage error.
@@ -551,8 +552,15 @@ func printRun(w io.Writer, run testRun, lim host.Limits, pages uint32) {
 		fmt.Fprintf(w, "error:    %s\n", run.errMsg)
 	}
 	fmt.Fprintf(w, "duration: %s\n", run.res.Duration.Round(time.Microsecond))
-	fmt.Fprintf(w, "memory:   limit %d pages (%s); peak not measured (the host does not report an instance's memory size)\n",
-		pages, humanBytes(int64(pages)*65536))
+	// The instance's memory when the call ended: Wasm memory only grows,
+	// so this is its peak (the instance ran describe, and validate if
+	// exported, first, as on a server).
+	limit := int64(pages) * 65536
+	if m := int64(run.res.MemoryBytes); m > 0 {
+		fmt.Fprintf(w, "memory:   %s peak of %s limit (%.0f %%, %d pages)\n", humanBytes(m), humanBytes(limit), 100*float64(m)/float64(limit), pages)
+	} else {
+		fmt.Fprintf(w, "memory:   limit %d pages (%s); peak not measured\n", pages, humanBytes(limit))
+	}
 	if run.output != nil {
 		fmt.Fprintf(w, "output:   %d bytes\n", len(run.output))
 		var pretty bytes.Buffer
@@ -566,6 +574,7 @@ func printRun(w io.Writer, run testRun, lim host.Limits, pages uint32) {
 	for _, l := range run.logs {
 		fmt.Fprintf(w, "  %8s  %-5s  %s\n", l.at.Round(time.Microsecond), l.level, l.msg)
 	}
+	lim.MemoryPages = pages
 	near := nearLimits(run, lim)
 	if len(near) == 0 {
 		fmt.Fprintln(w, "limits:   none came near")
@@ -602,9 +611,12 @@ func nearLimits(run testRun, lim host.Limits) []string {
 	add(run.kind == host.KindTimeout, "time", float64(run.res.Duration), float64(timeout), "duration", "--timeout; a task's timeout")
 	add(run.kind == host.KindOutputLimit, "output", float64(len(run.output)), float64(maxOut), "bytes", "settings.wasm.max_output_bytes")
 	add(run.kind == host.KindLogLimit, "log", float64(run.res.LogBytes), float64(maxLog), "bytes", "settings.wasm.max_log_bytes")
-	if run.kind == host.KindTrap && strings.Contains(run.errMsg, "out of memory") {
-		out = append(out, "memory: the plugin ran out of memory (--memory-pages; settings.wasm.memory_pages)")
+	pages := lim.MemoryPages
+	if pages == 0 {
+		pages = host.DefaultMemoryPages
 	}
+	oom := run.kind == host.KindTrap && strings.Contains(run.errMsg, "out of memory")
+	add(oom, "memory", float64(run.res.MemoryBytes), float64(pages)*65536, "bytes", "--memory-pages; settings.wasm.memory_pages")
 	return out
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/shiyu-coder/kronos/host"
 	"github.com/shiyu-coder/kronos/internal/wasmtest"
 )
 
@@ -132,6 +133,8 @@ func TestPluginTest(t *testing.T) {
 	writeFile(t, loopCfg, `{"extism": {"function": "loop"}}`)
 	floodCfg := filepath.Join(dir, "flood.json")
 	writeFile(t, floodCfg, `{"extism": {"function": "flood"}}`)
+	allocCfg := filepath.Join(dir, "alloc.json")
+	writeFile(t, allocCfg, `{"extism": {"function": "alloc"}}`)
 	for _, tc := range []struct {
 		name   string
 		stdin  string
@@ -145,7 +148,7 @@ func TestPluginTest(t *testing.T) {
 			args: []string{devPlugin(t, "hello"), "--config", cfg},
 			stdout: []string{
 				"status:   succeeded", "duration: ", `"greeting": "hello, Kronos"`, `"count": 1`,
-				"logs:     1 lines", "info   hello, Kronos execution=", "memory:   limit 1024 pages (64.0 MiB)",
+				"logs:     1 lines", "info   hello, Kronos execution=", "MiB peak of 64.0 MiB limit (", " %, 1024 pages)",
 				"limits:   none came near",
 			},
 		},
@@ -153,7 +156,16 @@ func TestPluginTest(t *testing.T) {
 			name:   "the config from stdin, with a memory limit",
 			stdin:  `{"name": "stdin"}`,
 			args:   []string{devPlugin(t, "hello"), "--config", "-", "--memory-pages", "512"},
-			stdout: []string{"hello, stdin", "limit 512 pages (32.0 MiB)"},
+			stdout: []string{"hello, stdin", "MiB peak of 32.0 MiB limit (", " %, 512 pages)"},
+		},
+		{
+			name: "a plugin that allocates without bound reaches the memory limit",
+			args: []string{devPlugin(t, "fixture"), "--config", allocCfg, "--memory-pages", "256"},
+			code: exitFailure,
+			stdout: []string{
+				"status:   failed", "ran out of memory", "memory:   16.0 MiB peak of 16.0 MiB limit (100 %, 256 pages)",
+				"memory: reached the limit of 16.0 MiB (--memory-pages; settings.wasm.memory_pages)",
+			},
 		},
 		{
 			name:   "a config the schema refuses is invalid (exit 5)",
@@ -194,6 +206,32 @@ func TestPluginTest(t *testing.T) {
 			for _, s := range tc.stderr {
 				if !strings.Contains(r.stderr, s) {
 					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// The report's memory line, and memory among the limits a run came near.
+func TestPluginTestReportsMemory(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		used   uint64
+		pages  uint32
+		memory string
+		near   string
+	}{
+		{"far from the limit", 18 << 20, 1024, "memory:   18.0 MiB peak of 64.0 MiB limit (28 %, 1024 pages)\n", "limits:   none came near"},
+		{"at 80 % of the limit", 52429 << 10, 1024, "memory:   51.2 MiB peak of 64.0 MiB limit (80 %, 1024 pages)\n", "memory: 51.2 MiB of 64.0 MiB, 80 % (--memory-pages; settings.wasm.memory_pages)"},
+		{"not measured", 0, 512, "memory:   limit 512 pages (32.0 MiB); peak not measured\n", "limits:   none came near"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			printRun(&b, testRun{status: "succeeded", res: host.CallResult{MemoryBytes: tc.used}}, host.Limits{}, tc.pages)
+			for _, s := range []string{tc.memory, tc.near} {
+				if !strings.Contains(b.String(), s) {
+					t.Errorf("report lacks %q:\n%s", s, b.String())
 				}
 			}
 		})
