@@ -33,6 +33,10 @@ plugins:
     mkdir -p bin/plugins
     GOOS=wasip1 GOARCH=wasm go build -trimpath -buildmode=c-shared -o bin/plugins/http.wasm ./plugins/http
     cp bin/plugins/http.wasm plugins/dist/http.wasm
+    GOOS=wasip1 GOARCH=wasm go build -trimpath -buildmode=c-shared -o bin/plugins/script.wasm ./plugins/script
+    cp bin/plugins/script.wasm plugins/dist/script.wasm
+    GOOS=wasip1 GOARCH=wasm go build -trimpath -buildmode=c-shared -o bin/plugins/mq.wasm ./plugins/mq
+    cp bin/plugins/mq.wasm plugins/dist/mq.wasm
     GOOS=wasip1 GOARCH=wasm go build -trimpath -buildmode=c-shared -o bin/plugins/go-hello.wasm ./examples/go-hello
     if command -v npm >/dev/null; then \
         cd examples/assemblyscript-hello && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && \

@@ -18,7 +18,7 @@
 //     422 with one entry per invalid field whose location is the JSON
 //     path of the field ("body.schedule", "body.config.url"), 404 for a
 //     missing namespace, task or execution, 409 for a name taken, a stale
-//     version, or a namespace or plugin still in use.
+//     version, or a namespace, plugin or MQ connection still in use.
 //   - Writes that change a task reach the engine at once: the next fire
 //     follows the new schedule without a restart.
 package api
@@ -87,6 +87,9 @@ type Config struct {
 	Plugins PluginInstaller
 	// Secrets seals secret values; nil refuses put-secret.
 	Secrets SecretSealer
+	// MQ tests MQ connections (the Wasm host's executor); nil refuses
+	// test-mq-connection.
+	MQ MQTester
 	// Node describes this node for get-node.
 	Node NodeInfo
 	// Stats is the engine's view of its work, for get-node; nil uses the
@@ -195,6 +198,7 @@ func New(mux *http.ServeMux, cfg Config) huma.API {
 	s.registerNode(g)
 	s.registerPlugins(g)
 	s.registerSecrets(g)
+	s.registerMQConnections(g)
 	s.registerTokens(g)
 	s.registerAudit(g)
 	return a

@@ -25,6 +25,7 @@ const maxAuditBody = 256 << 10
 var auditKinds = map[string]string{
 	"namespaces": "namespace", "tasks": "task", "executions": "execution",
 	"plugins": "plugin", "secrets": "secret", "tokens": "token",
+	"mq-connections": "mq_connection",
 }
 
 // audit records every change made through the API: each operation that
@@ -119,6 +120,11 @@ func (s *server) snapshot(ctx context.Context, kind, ns, target string) json.Raw
 		var sec core.Secret
 		if sec, err = s.cfg.Store.SecretGet(ctx, ns, target); err == nil {
 			v = secretOut(sec) // name and key ID: never the value
+		}
+	case "mq_connection":
+		var c core.MQConnection
+		if c, err = s.cfg.Store.MQConnectionGet(ctx, ns, target); err == nil {
+			v = mqConnectionOut(c) // a secret's name, never a password
 		}
 	case "token":
 		var t core.APIToken
@@ -239,7 +245,7 @@ func (s *server) registerAudit(g huma.API) {
 		NamespaceParam
 		Actor    string    `query:"actor" doc:"Only this actor, exactly as events show it."`
 		Action   string    `query:"action" doc:"Only this operation, e.g. delete-task."`
-		Kind     string    `query:"kind" enum:"namespace,task,execution,plugin,secret,token," doc:"Only changes to this kind of object."`
+		Kind     string    `query:"kind" enum:"namespace,task,execution,plugin,secret,mq_connection,token," doc:"Only changes to this kind of object."`
 		Target   string    `query:"target" doc:"Only changes to this object (name or ID)."`
 		Since    time.Time `query:"since" doc:"Only events at or after this instant (RFC 3339)."`
 		Until    time.Time `query:"until" doc:"Only events before this instant (RFC 3339)."`

@@ -74,6 +74,15 @@ var policies = map[string]policy{
 	"list-secrets":  admin,
 	"delete-secret": admin,
 
+	// MQ connections hold no password (only its secret's name): viewers
+	// read them; editors, who write the tasks that name them, change and
+	// test them, as they upload plugins.
+	"put-mq-connection":    editor,
+	"list-mq-connections":  viewer,
+	"get-mq-connection":    viewer,
+	"delete-mq-connection": editor,
+	"test-mq-connection":   editor, // it may publish a message
+
 	"create-token":  admin, // and no more than the creator holds (checked in the handler)
 	"list-tokens":   admin,
 	"revoke-token":  admin,

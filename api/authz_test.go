@@ -36,6 +36,9 @@ var needs = map[string]string{
 
 	"put-secret": "admin", "list-secrets": "admin", "delete-secret": "admin",
 
+	"put-mq-connection": "editor", "list-mq-connections": "viewer", "get-mq-connection": "viewer",
+	"delete-mq-connection": "editor", "test-mq-connection": "editor",
+
 	"create-token": "admin", "list-tokens": "admin", "revoke-token": "admin", "get-principal": "any",
 
 	"list-audit-events": "admin",

@@ -400,7 +400,38 @@ func (s *server) validate(ctx context.Context, t *core.Task) error {
 			return problem(fmt.Sprintf("task %q", t.Name), err)
 		}
 	}
-	return s.checkSecretRefs(ctx, t)
+	if err := s.checkSecretRefs(ctx, t); err != nil {
+		return err
+	}
+	return s.checkMQConnection(ctx, t)
+}
+
+// checkMQConnection refuses an mq task whose config names a connection the
+// namespace does not have, so that the mistake shows when the task is
+// written, not at its first fire (delete-mq-connection keeps it so).
+func (s *server) checkMQConnection(ctx context.Context, t *core.Task) error {
+	if t.Executor != MQExecutor {
+		return nil
+	}
+	var cfg struct {
+		Connection string `json:"connection"`
+	}
+	if json.Unmarshal(t.Config, &cfg) != nil || core.ValidateName("connection", cfg.Connection) != nil {
+		return nil // the plugin's validation has reported it
+	}
+	_, err := s.cfg.Store.MQConnectionGet(ctx, t.Namespace, cfg.Connection)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return huma.Error422UnprocessableEntity(fmt.Sprintf("task %q is invalid", t.Name), &huma.ErrorDetail{
+			Location: "body.config.connection",
+			Message: fmt.Sprintf("namespace %q has no MQ connection %q: create it first (kronos mq create %s --url …, or PUT /api/v1/mq-connections/%s)",
+				t.Namespace, cfg.Connection, cfg.Connection, cfg.Connection),
+			Value: cfg.Connection,
+		})
+	case err != nil:
+		return problem("task", err)
+	}
+	return nil
 }
 
 // checkSecretRefs refuses a config whose secret references are malformed

@@ -4,11 +4,15 @@
 //
 // A [Runtime] owns the compiled plugins and their instance pools:
 //
-//   - Compilation is cached twice: wazero's on-disk compilation cache in the
-//     data dir (so a restart does not recompile), and compiled plugins in
-//     memory keyed by the module's SHA-256 and its memory limit (Extism
-//     applies the memory limit per compiled runtime, so two limits are two
-//     compilations).
+//   - Compilation is cached twice: wazero's on-disk compilation cache in
+//     [Config].CacheDir (the server's is shared by the user's kronos
+//     processes, so a restart or a new data dir does not recompile), and
+//     compiled plugins in memory keyed by the module's SHA-256 and its
+//     memory limit (Extism applies the memory limit per compiled runtime,
+//     so two limits are two compilations). Concurrent compilations of one
+//     module and limit are one: the callers after the first wait for it,
+//     which is what lets [Executor.PrecompileBuiltin] run in the
+//     background while tasks fire.
 //   - Instances are pooled per namespace and compiled plugin. An instance is
 //     not safe for concurrent calls; each call checks one out and gives it
 //     back. An instance whose call trapped, timed out or was stopped is
@@ -19,7 +23,8 @@
 //     policy of the Kronos HTTP host function.
 //
 // Plugins reach the outside world only through the Kronos host module
-// (wasm import module "kronos:host/v1"): log, http_request, kv_get, kv_set
-// and kv_delete. Extism's own HTTP function is never enabled (its allowed
+// (wasm import module "kronos:host/v1"): log, http_request, kv_get, kv_set,
+// kv_delete and mq_publish; http_request and mq_publish dial under the
+// call's network policy. Extism's own HTTP function is never enabled (its allowed
 // hosts list stays empty, so it refuses every request).
 package host

@@ -69,7 +69,10 @@ type builtinKey struct {
 	pages uint32
 }
 
+// schemaEntry is a module's description and compiled config schema. done
+// closes once they are set, so that concurrent callers share one describe.
 type schemaEntry struct {
+	done   chan struct{}
 	desc   Description
 	schema *ConfigSchema
 	err    error
@@ -86,16 +89,31 @@ func (e *Executor) BuiltinNames() []string {
 }
 
 // Precompile compiles every built-in plugin and reads its description, so
-// that the first fire of a task pays no compile.
+// that the first fire of a task pays no compile. It is PrecompileBuiltin
+// for each of BuiltinNames in turn.
 func (e *Executor) Precompile(ctx context.Context) error {
 	for _, name := range e.BuiltinNames() {
-		c, err := e.resolve(ctx, core.DefaultNamespace, name, e.cfg.Limits.MemoryPages)
-		if err != nil {
-			return fmt.Errorf("built-in plugin %q: %w", name, err)
+		if err := e.PrecompileBuiltin(ctx, name); err != nil {
+			return err
 		}
-		if se := e.schemaFor(ctx, c, core.DefaultNamespace); se.err != nil {
-			return fmt.Errorf("built-in plugin %q: %w", name, se.err)
-		}
+	}
+	return nil
+}
+
+// PrecompileBuiltin compiles the built-in plugin called name for the
+// default memory limit and reads its description. It may run while tasks
+// fire: a fire, a config validation or a Builtin call that needs the
+// plugin meanwhile waits for this compilation instead of starting another.
+func (e *Executor) PrecompileBuiltin(ctx context.Context, name string) error {
+	if _, ok := e.cfg.Builtins[name]; !ok {
+		return fmt.Errorf("built-in plugin %q: %w", name, errNoBuiltin)
+	}
+	c, err := e.resolve(ctx, core.DefaultNamespace, name, e.cfg.Limits.MemoryPages)
+	if err != nil {
+		return fmt.Errorf("built-in plugin %q: %w", name, err)
+	}
+	if se := e.schemaFor(ctx, c, core.DefaultNamespace); se.err != nil {
+		return fmt.Errorf("built-in plugin %q: %w", name, se.err)
 	}
 	return nil
 }
@@ -144,23 +162,35 @@ func (e *Executor) resolve(ctx context.Context, namespace, executor string, page
 }
 
 // schemaFor describes a compiled plugin once and caches the compiled
-// config schema by module hash.
+// config schema by module hash. Concurrent callers share one describe; a
+// caller whose ctx ends while it waits gets ctx's error (not cached).
 func (e *Executor) schemaFor(ctx context.Context, c *Compiled, namespace string) *schemaEntry {
 	e.mu.Lock()
 	se, ok := e.schemas[c.Hash()]
+	if !ok {
+		se = &schemaEntry{done: make(chan struct{})}
+		e.schemas[c.Hash()] = se
+	}
 	e.mu.Unlock()
-	if ok {
+	if !ok {
+		se.desc, se.err = c.Describe(ctx, namespace)
+		if se.err == nil {
+			se.schema, se.err = CompileConfigSchema(se.desc.ConfigSchema)
+		}
+		if se.err != nil && ctx.Err() != nil {
+			// Cut short, not the plugin's fault: let the next call retry.
+			e.mu.Lock()
+			delete(e.schemas, c.Hash())
+			e.mu.Unlock()
+		}
+		close(se.done)
+	}
+	select {
+	case <-se.done:
 		return se
+	case <-ctx.Done():
+		return &schemaEntry{err: fmt.Errorf("waiting for the plugin's description: %w", ctx.Err())}
 	}
-	se = &schemaEntry{}
-	se.desc, se.err = c.Describe(ctx, namespace)
-	if se.err == nil {
-		se.schema, se.err = CompileConfigSchema(se.desc.ConfigSchema)
-	}
-	e.mu.Lock()
-	e.schemas[c.Hash()] = se
-	e.mu.Unlock()
-	return se
 }
 
 // extismCall is the config of a task that calls a plain Extism plugin.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -232,5 +233,45 @@ func TestExecutorAppliesNamespaceSettings(t *testing.T) {
 	alloc := fixtureTask("team-a", `{"extism":{"function":"alloc"}}`)
 	if res := fx.Execute(t.Context(), core.ExecuteRequest{Task: alloc, Settings: small, Execution: execution}); res.Status != core.StatusFailed || !strings.Contains(res.Error, "memory_pages") {
 		t.Fatalf("memory: %+v", res)
+	}
+}
+
+// A built-in compiled in the background while tasks fire: the fires,
+// validations and describes that need it meanwhile wait for that one
+// compilation and describe, and all succeed.
+func TestPrecompileBuiltinWhileFiring(t *testing.T) {
+	rt := newRuntime(t, nil)
+	ex := host.NewExecutor(host.ExecutorConfig{Runtime: rt, Builtins: map[string][]byte{"fixture": fixtureWasm}})
+	task := fixtureTask(core.DefaultNamespace, `{"url":"https://example.com"}`)
+	const n = 4
+	errs := make(chan error, 3*n+1)
+	go func() { errs <- ex.PrecompileBuiltin(t.Context(), "fixture") }()
+	for range n {
+		go func() { errs <- ex.ValidateConfig(t.Context(), task) }()
+		go func() {
+			if res := ex.Execute(t.Context(), core.ExecuteRequest{Task: task, Execution: execution}); res.Status != core.StatusSucceeded {
+				errs <- fmt.Errorf("execute: %+v", res)
+				return
+			}
+			errs <- nil
+		}()
+		go func() {
+			p, err := ex.Builtin(t.Context(), "fixture")
+			if err == nil && len(p.ConfigSchema) == 0 {
+				err = fmt.Errorf("builtin: no config schema in %+v", p)
+			}
+			errs <- err
+		}()
+	}
+	for range 3*n + 1 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if s := rt.Stats(); s.Compiled != 1 {
+		t.Fatalf("stats = %+v, want one compilation", s)
+	}
+	if err := ex.PrecompileBuiltin(t.Context(), "nope"); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Fatalf("unknown built-in: %v", err)
 	}
 }

@@ -1,8 +1,8 @@
 // Package plugins embeds the built-in executor plugins into the kronos
-// binary. Each built-in is a Go main package in a subdirectory (http/),
-// compiled to wasip1 by `just plugins` into dist/, which this package
-// embeds. A binary built before `just plugins` embeds none, and the server
-// refuses to start with a message naming the command.
+// binary. Each built-in is a Go main package in a subdirectory (http/, mq/,
+// script/), compiled to wasip1 by `just plugins` into dist/, which this
+// package embeds. A binary built before `just plugins` embeds none, and the
+// server refuses to start with a message naming the command.
 package plugins
 
 import (
@@ -14,8 +14,9 @@ import (
 //go:embed dist
 var dist embed.FS
 
-// Names lists the built-in executors, in the order the server loads them.
-var Names = []string{"http"}
+// Names lists the built-in executors, sorted: the order in which the server
+// compiles them in the background at start-up.
+var Names = []string{"http", "mq", "script"}
 
 // BuildCommand is what builds the built-in plugins into dist/.
 const BuildCommand = "just plugins"

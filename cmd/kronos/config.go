@@ -60,6 +60,7 @@ const (
 	keyLeaseTTL        = "lease-ttl"
 	keyAdvertise       = "advertise-addr"
 	keyRedisPrefix     = "redis-prefix"
+	keyWasmCacheDir    = "wasm-cache-dir"
 	// keyConfig names the config file; it is a flag and an environment
 	// variable, not a key in the file.
 	keyConfig = "config"
@@ -84,7 +85,7 @@ var fileKeys = []string{
 	keyRetentionMaxAge, keyRetentionKeep, keyRetentionEvery,
 	keyWorkers, keyNSWorkers, keySecretKeyFile,
 	keyDev, keyTLSCert, keyTLSKey, keyClientCA, keyRateLimit, keyRateBurst, keyAuditMaxAge,
-	keyPartitions, keyLeaseTTL, keyAdvertise, keyRedisPrefix,
+	keyPartitions, keyLeaseTTL, keyAdvertise, keyRedisPrefix, keyWasmCacheDir,
 }
 
 // Config is the validated configuration of kronos server.
@@ -161,6 +162,12 @@ type Config struct {
 	// RedisPrefix starts every Redis key and channel of the cluster, so
 	// that clusters can share a Redis.
 	RedisPrefix string
+	// WasmCacheDir holds the compiled plugins' native code (wazero's
+	// compilation cache), created 0700. Empty means the one every kronos
+	// process of the user shares: <user cache dir>/kronos/wasm-cache, or
+	// <data-dir>/wasm-cache when the user has none; "off" (wasmCacheOff) keeps
+	// compilations in memory only. Defaults to empty.
+	WasmCacheDir string
 	// File is the config file read, or "".
 	File string
 }
@@ -208,6 +215,7 @@ func addServerFlags(fs *pflag.FlagSet) {
 	fs.String(keyAdvertise, "", "API URL other nodes show for this one (default: http://<hostname>:<port>)")
 	fs.String(keyRedisPrefix, "kronos:", "prefix of the cluster's Redis keys and channel, so that clusters can share a Redis")
 	fs.Duration(keyAuditMaxAge, retention.DefaultAuditMaxAge, "delete audit events this long after they happened (0 keeps them all)")
+	fs.String(keyWasmCacheDir, "", "`dir` of the compiled plugins' native code, created 0700 (default: <user cache dir>/kronos/wasm-cache, shared by the user's kronos processes; \""+wasmCacheOff+"\" keeps it in memory)")
 	fs.VisitAll(func(f *pflag.Flag) {
 		f.Usage += " [$" + envName(f.Name) + "]"
 	})
@@ -374,6 +382,7 @@ func loadConfig(fs *pflag.FlagSet, environ []string) (Config, error) {
 			originOf(keyRedis).describe(keyRedis, strings.Join(cfg.Redis, ","))))
 	}
 
+	cfg.WasmCacheDir = str(keyWasmCacheDir)
 	cfg.SecretKeyFile = str(keySecretKeyFile)
 	if v := strings.TrimSpace(envs[envSecretKey]); v != "" {
 		cfg.SecretKey = strings.ReplaceAll(v, `\n`, "\n")

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/shiyu-coder/kronos/cmd/kronos/internal/datadir"
+	"github.com/shiyu-coder/kronos/internal/wasmtest"
+	"github.com/shiyu-coder/kronos/plugins"
 )
 
 // Deadlines are generous: the tests run on loaded 2-core machines, and they
@@ -26,6 +28,9 @@ import (
 const (
 	startDeadline = 90 * time.Second
 	exitDeadline  = 90 * time.Second
+	// warmDeadline bounds the first compile of the built-in plugins,
+	// minutes under load.
+	warmDeadline = 5 * time.Minute
 )
 
 const e2eVersion = "e2e-test"
@@ -69,12 +74,54 @@ func kronosBinary(t *testing.T) string {
 			"-ldflags", "-X main.version="+e2eVersion, "-o", bin.path, ".")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			bin.err = fmt.Errorf("go build: %w\n%s", err, out)
+			return
 		}
+		bin.err = warmWasmCache(bin.path, bin.dir)
 	})
 	if bin.err != nil {
 		t.Fatal(bin.err)
 	}
 	return bin.path
+}
+
+// testWasmCache is the compilation cache of every server the tests start
+// (and of the api tests' runtimes): warmWasmCache fills it once, so that
+// no server compiles the built-in plugins itself.
+var testWasmCache = filepath.Join(wasmtest.CacheDir(), "compiled")
+
+// warmWasmCache runs the kronos binary once, until it has compiled its
+// built-in plugins into testWasmCache. On a cold cache this is the script
+// plugin's native compile (about 13 s on an idle 2-CPU machine), paid once
+// instead of by every server, in the background of the timing-sensitive
+// tests; on a warm one, well under a second.
+func warmWasmCache(path, dir string) error {
+	cmd := exec.CommandContext(context.Background(), path, "server", "--addr", "127.0.0.1:0",
+		"--data-dir", filepath.Join(dir, "warm-up"), "--log-format", "json", "--wasm-cache-dir", testWasmCache)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	log := watchLog(stderr)
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-log.eof
+		_ = cmd.Wait()
+	}()
+	last := `"plugin":"` + plugins.Names[len(plugins.Names)-1] + `","took"`
+	for deadline := time.Now().Add(warmDeadline); time.Now().Before(deadline); {
+		select {
+		case <-log.eof:
+			return fmt.Errorf("warm the compilation cache: kronos exited\n%s", log)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if strings.Contains(log.String(), last) {
+			return nil
+		}
+	}
+	return fmt.Errorf("warm the compilation cache: the built-in plugins were not ready within %s\n%s", warmDeadline, log)
 }
 
 // logWatch collects a server's log output and reports the URL it listens on.
@@ -135,6 +182,7 @@ func startServer(t *testing.T, args ...string) *server {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	cmd.Env = append(cmd.Env, envName(keyWasmCacheDir)+"="+testWasmCache)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -173,6 +221,22 @@ func (s *server) waitURL(t *testing.T) string {
 		t.Fatalf("kronos did not log its URL within %s\n%s", startDeadline, s.log)
 	}
 	return ""
+}
+
+// waitLog waits until the server has logged a line containing want.
+func (s *server) waitLog(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.Now().Add(startDeadline)
+	for !strings.Contains(s.log.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("kronos did not log %s within %s\n%s", want, startDeadline, s.log)
+		}
+		select {
+		case <-s.done:
+			t.Fatalf("kronos exited before logging %s: %v\n%s", want, s.err, s.log)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // wait waits for the process to exit and returns its exit code.
@@ -248,7 +312,12 @@ func TestServerEndToEnd(t *testing.T) {
 	if code, _, err := get(t, base+"/nope"); err != nil || code != http.StatusNotFound {
 		t.Errorf("GET /nope: %d %v; want 404", code, err)
 	}
-	for _, want := range []string{`"msg":"kronos started"`, `"msg":"built-in plugins ready"`, `"version":"` + e2eVersion + `"`, `"driver":"sqlite"`, `"node_id":"`} {
+	// The built-in plugins compile in the background, each logged when
+	// ready, from the shared compilation cache.
+	for _, name := range plugins.Names {
+		first.waitLog(t, `"plugin":"`+name+`","took"`)
+	}
+	for _, want := range []string{`"msg":"kronos started"`, `"compilation_cache":"` + testWasmCache + `"`, `"version":"` + e2eVersion + `"`, `"driver":"sqlite"`, `"node_id":"`} {
 		if !strings.Contains(first.log.String(), want) {
 			t.Errorf("start-up log lacks %s\n%s", want, first.log)
 		}
@@ -340,10 +409,13 @@ func TestBinaryVersion(t *testing.T) {
 }
 
 // runServer in-process, under the race detector: it serves until its
-// context ends, then shuts down cleanly.
+// context ends, then shuts down cleanly. Its plugins load from the
+// compilation cache kronosBinary warms: compiling the script plugin under
+// the race detector would take minutes of CPU.
 func TestRunServerInProcess(t *testing.T) {
 	t.Parallel()
-	cfg, err := load(t, []string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log-format", "json"}, nil, "")
+	kronosBinary(t)
+	cfg, err := load(t, []string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log-format", "json", "--wasm-cache-dir", testWasmCache}, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,6 +447,20 @@ func TestRunServerInProcess(t *testing.T) {
 			t.Fatalf("/readyz: %d %q %v\n%s", code, body, err, logs)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// The built-in plugins are ready soon after, from the warm cache.
+	for _, name := range plugins.Names {
+		for want := `"plugin":"` + name + `","took"`; !strings.Contains(logs.String(), want); {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s logged within %s\n%s", want, startDeadline, logs)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, `"built-in plugin ready"`) {
+			t.Log(strings.TrimSpace(line))
+		}
 	}
 
 	cancel()

@@ -27,7 +27,7 @@ UI arrive in later releases.`,
 		return &usageError{err: fmtUsage(cmd, err)}
 	})
 	root.AddCommand(newServerCmd(), newVersionCmd(), newBenchCmd(), newOpenAPICmd(), newPKICmd())
-	root.AddCommand(newTasksCmd(), newExecutionsCmd(), newNamespacesCmd(), newPluginsCmd(), newPluginCmd(), newSecretsCmd())
+	root.AddCommand(newTasksCmd(), newExecutionsCmd(), newNamespacesCmd(), newPluginsCmd(), newPluginCmd(), newSecretsCmd(), newMQCmd())
 	root.AddCommand(newTokensCmd(), newAuditCmd(), newLoginCmd(), newLogoutCmd(), newWhoamiCmd())
 	return root
 }

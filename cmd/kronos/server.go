@@ -32,7 +32,6 @@ import (
 	"github.com/shiyu-coder/kronos/core/retention"
 	"github.com/shiyu-coder/kronos/core/secrets"
 	"github.com/shiyu-coder/kronos/openapi"
-	"github.com/shiyu-coder/kronos/plugins"
 	"github.com/shiyu-coder/kronos/ui"
 )
 
@@ -67,7 +66,12 @@ flags > environment > config file > defaults.
 
 Endpoints: GET /healthz (liveness), GET /readyz (readiness: the store
 answers; 503 while shutting down), GET /metrics (Prometheus). SIGINT or
-SIGTERM shuts down gracefully.`,
+SIGTERM shuts down gracefully.
+
+The server answers at once; the plugins compile in the background (the
+built-in script plugin takes seconds the first time, then loads from the
+compilation cache, --wasm-cache-dir). A task that needs one still compiling
+waits for it; /readyz does not.`,
 		Example: `  kronos server
   kronos server --addr 127.0.0.1:9090 --data-dir /var/lib/kronos --log-format json
   KRONOS_LOG_LEVEL=debug kronos server --config /etc/kronos/kronos.yaml`,
@@ -101,10 +105,12 @@ SIGTERM shuts down gracefully.`,
 // logOut. It returns nil after a graceful shutdown.
 //
 // Start-up, in order: check the built-in plugins, lock the data dir, settle
-// the node ID, listen, open the store, compile the plugins, start the
-// engine and retention, serve. Shutdown runs the other way: stop serving
-// (waiting up to cfg.ShutdownTimeout for open requests), stop the engine and
-// retention, close the Wasm runtime, close the store, release the lock.
+// the node ID, listen, open the store, start the Wasm runtime, the engine
+// and retention, serve while the plugins compile in the background.
+// Shutdown runs the other way: stop serving (waiting up to
+// cfg.ShutdownTimeout for open requests), stop the engine and retention,
+// let a plugin compilation in progress finish, close the Wasm runtime,
+// close the store, release the lock.
 func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error) {
 	log := newLogger(logOut, cfg.LogLevel, cfg.LogFormat)
 	slog.SetDefault(log)
@@ -184,8 +190,8 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		log.Info("store closed")
 	}()
 
-	// 5. The secret keys, then the Wasm runtime: compile the built-in
-	// plugins now, not at the first fire.
+	// 5. The secret keys, then the Wasm runtime (its plugins compile in
+	// the background once serving, step 9).
 	keyring, err := loadKeyring(cfg, log)
 	if err != nil {
 		return err
@@ -219,7 +225,6 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		}
 		log.Info("wasm runtime closed")
 	}()
-	log.Info("built-in plugins ready", "plugins", strings.Join(plugins.Names, ","), "allow_private_networks", cfg.AllowPrivateNetworks)
 
 	// 6. Cluster mode: Redis membership and partition leases, claims fenced
 	// by the store's partition epochs, changes carried over pub/sub.
@@ -302,7 +307,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		return st.Ping(ctx)
 	})
 	api.New(mux, api.Config{ //nolint:contextcheck // every handler takes its request's context
-		Store: st, Scheduler: sched, Stats: eng, Members: members, Validator: ex, Plugins: ex, Secrets: vault,
+		Store: st, Scheduler: sched, Stats: eng, Members: members, Validator: ex, Plugins: ex, Secrets: vault, MQ: ex,
 		Node:      api.NodeInfo{ID: nodeID, Version: version, StartedAt: owner.Started, Store: st.Driver(), Mode: mode(cfg)},
 		Auth:      authn,
 		RateLimit: api.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst},
@@ -400,6 +405,11 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 		g.Add(func() error {
 			return cl.watchSkew(skewCtx, st, log.With("component", "cluster"))
 		}, func(error) { cancelSkew() })
+	}
+	{
+		// The plugins compile in the background, so that the server
+		// answers at once; what needs one meanwhile waits for it.
+		g.Add(precompileActor(ctx, ex, log.With("component", "wasm")))
 	}
 	{
 		// Retention: a failed pass is logged and retried, never fatal; a

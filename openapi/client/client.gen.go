@@ -132,6 +132,72 @@ func (e ExecutionSummaryTrigger) Valid() bool {
 	}
 }
 
+// Defines values for MQConnectionBroker.
+const (
+	MQConnectionBrokerMqtt     MQConnectionBroker = "mqtt"
+	MQConnectionBrokerNats     MQConnectionBroker = "nats"
+	MQConnectionBrokerRabbitmq MQConnectionBroker = "rabbitmq"
+	MQConnectionBrokerRedis    MQConnectionBroker = "redis"
+)
+
+// Valid indicates whether the value is a known member of the MQConnectionBroker enum.
+func (e MQConnectionBroker) Valid() bool {
+	switch e {
+	case MQConnectionBrokerMqtt:
+		return true
+	case MQConnectionBrokerNats:
+		return true
+	case MQConnectionBrokerRabbitmq:
+		return true
+	case MQConnectionBrokerRedis:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MQTestErrorKind.
+const (
+	MQTestErrorKindAuth           MQTestErrorKind = "auth"
+	MQTestErrorKindCanceled       MQTestErrorKind = "canceled"
+	MQTestErrorKindConnect        MQTestErrorKind = "connect"
+	MQTestErrorKindInvalidRequest MQTestErrorKind = "invalid_request"
+	MQTestErrorKindNack           MQTestErrorKind = "nack"
+	MQTestErrorKindNoAck          MQTestErrorKind = "no_ack"
+	MQTestErrorKindNotFound       MQTestErrorKind = "not_found"
+	MQTestErrorKindOther          MQTestErrorKind = "other"
+	MQTestErrorKindRefused        MQTestErrorKind = "refused"
+	MQTestErrorKindTimeout        MQTestErrorKind = "timeout"
+)
+
+// Valid indicates whether the value is a known member of the MQTestErrorKind enum.
+func (e MQTestErrorKind) Valid() bool {
+	switch e {
+	case MQTestErrorKindAuth:
+		return true
+	case MQTestErrorKindCanceled:
+		return true
+	case MQTestErrorKindConnect:
+		return true
+	case MQTestErrorKindInvalidRequest:
+		return true
+	case MQTestErrorKindNack:
+		return true
+	case MQTestErrorKindNoAck:
+		return true
+	case MQTestErrorKindNotFound:
+		return true
+	case MQTestErrorKindOther:
+		return true
+	case MQTestErrorKindRefused:
+		return true
+	case MQTestErrorKindTimeout:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NodeMode.
 const (
 	NodeModeCluster  NodeMode = "cluster"
@@ -254,13 +320,14 @@ func (e TokenInputRole) Valid() bool {
 
 // Defines values for ListAuditEventsParamsKind.
 const (
-	ListAuditEventsParamsKindEmpty     ListAuditEventsParamsKind = ""
-	ListAuditEventsParamsKindExecution ListAuditEventsParamsKind = "execution"
-	ListAuditEventsParamsKindNamespace ListAuditEventsParamsKind = "namespace"
-	ListAuditEventsParamsKindPlugin    ListAuditEventsParamsKind = "plugin"
-	ListAuditEventsParamsKindSecret    ListAuditEventsParamsKind = "secret"
-	ListAuditEventsParamsKindTask      ListAuditEventsParamsKind = "task"
-	ListAuditEventsParamsKindToken     ListAuditEventsParamsKind = "token"
+	ListAuditEventsParamsKindEmpty        ListAuditEventsParamsKind = ""
+	ListAuditEventsParamsKindExecution    ListAuditEventsParamsKind = "execution"
+	ListAuditEventsParamsKindMqConnection ListAuditEventsParamsKind = "mq_connection"
+	ListAuditEventsParamsKindNamespace    ListAuditEventsParamsKind = "namespace"
+	ListAuditEventsParamsKindPlugin       ListAuditEventsParamsKind = "plugin"
+	ListAuditEventsParamsKindSecret       ListAuditEventsParamsKind = "secret"
+	ListAuditEventsParamsKindTask         ListAuditEventsParamsKind = "task"
+	ListAuditEventsParamsKindToken        ListAuditEventsParamsKind = "token"
 )
 
 // Valid indicates whether the value is a known member of the ListAuditEventsParamsKind enum.
@@ -269,6 +336,8 @@ func (e ListAuditEventsParamsKind) Valid() bool {
 	case ListAuditEventsParamsKindEmpty:
 		return true
 	case ListAuditEventsParamsKindExecution:
+		return true
+	case ListAuditEventsParamsKindMqConnection:
 		return true
 	case ListAuditEventsParamsKindNamespace:
 		return true
@@ -646,6 +715,162 @@ type LogLine struct {
 // LogPage defines model for LogPage.
 type LogPage struct {
 	Lines *[]LogLine `json:"lines"`
+}
+
+// MQConnection defines model for MQConnection.
+type MQConnection struct {
+	// Broker The broker, from the URL's scheme.
+	Broker             MQConnectionBroker `json:"broker"`
+	CaPem              *string            `json:"ca_pem,omitempty"`
+	ClientId           *string            `json:"client_id,omitempty"`
+	CreatedAt          time.Time          `json:"created_at"`
+	Description        *string            `json:"description,omitempty"`
+	Exchange           *string            `json:"exchange,omitempty"`
+	InsecureSkipVerify *bool              `json:"insecure_skip_verify,omitempty"`
+	Jetstream          *bool              `json:"jetstream,omitempty"`
+	MaxLen             *int64             `json:"max_len,omitempty"`
+
+	// Name What mq task configs name in connection.
+	//
+	// Example: events
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+
+	// PasswordSecret The namespace secret holding the password (its name, never its value).
+	PasswordSecret *string `json:"password_secret,omitempty"`
+	Persistent     *bool   `json:"persistent,omitempty"`
+
+	// Timeout Go duration; absent means the default, 5s.
+	//
+	// Example: 5s
+	Timeout *string `json:"timeout,omitempty"`
+
+	// UpdatedAt When it was last replaced.
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Url Example: nats://nats.internal:4222
+	Url      string  `json:"url"`
+	Username *string `json:"username,omitempty"`
+}
+
+// MQConnectionBroker The broker, from the URL's scheme.
+type MQConnectionBroker string
+
+// MQConnectionInput defines model for MQConnectionInput.
+type MQConnectionInput struct {
+	// CaPem Extra PEM certificates trusted for TLS, at most 64 KiB.
+	CaPem *string `json:"ca_pem,omitempty"`
+
+	// ClientId MQTT only: the client ID; a random one when empty.
+	//
+	// Example: kronos-publisher
+	ClientId *string `json:"client_id,omitempty"`
+
+	// Description What the broker is for.
+	Description *string `json:"description,omitempty"`
+
+	// Exchange AMQP only: the exchange of messages that name none; the default exchange when empty.
+	//
+	// Example: events
+	Exchange *string `json:"exchange,omitempty"`
+
+	// InsecureSkipVerify Turns TLS certificate verification off: for tests only.
+	InsecureSkipVerify *bool `json:"insecure_skip_verify,omitempty"`
+
+	// Jetstream NATS only: publishes wait for a JetStream ack, whose stream and sequence become the message ID.
+	Jetstream *bool `json:"jetstream,omitempty"`
+
+	// MaxLen Redis only: caps each stream with XADD MAXLEN ~ max_len; 0 is no cap.
+	//
+	// Example: 100000
+	MaxLen *int64 `json:"max_len,omitempty"`
+
+	// PasswordSecret The namespace secret holding the password; it must exist (kronos secrets set).
+	//
+	// Example: nats-password
+	PasswordSecret *string `json:"password_secret,omitempty"`
+
+	// Persistent AMQP only: messages are persistent (delivery mode 2).
+	Persistent *bool `json:"persistent,omitempty"`
+
+	// Timeout Bounds connecting and each publish (Go duration, at most 1m); 5s when empty.
+	//
+	// Example: 5s
+	Timeout *string `json:"timeout,omitempty"`
+
+	// Url Required. The broker's URL; its scheme chooses the broker: redis or rediss (Redis streams), nats or tls (NATS), amqp or amqps (RabbitMQ), mqtt, mqtts, tcp or ssl (MQTT). It must not carry a password: name a secret in password_secret.
+	//
+	// Example: nats://nats.internal:4222
+	Url *string `json:"url,omitempty"`
+
+	// Username The login, when the URL has none.
+	//
+	// Example: publisher
+	Username *string `json:"username,omitempty"`
+}
+
+// MQConnectionList defines model for MQConnectionList.
+type MQConnectionList struct {
+	// Connections Ordered by name.
+	Connections *[]MQConnection `json:"connections"`
+}
+
+// MQTestError defines model for MQTestError.
+type MQTestError struct {
+	// Kind Why: not_found (no such connection), refused (the namespace's network policy), auth (the broker refused the credentials, or the password secret is missing), connect (the broker cannot be reached), no_ack or nack (the broker did not take the message), invalid_request (the message), timeout, canceled or other.
+	Kind    MQTestErrorKind `json:"kind"`
+	Message string          `json:"message"`
+}
+
+// MQTestErrorKind Why: not_found (no such connection), refused (the namespace's network policy), auth (the broker refused the credentials, or the password secret is missing), connect (the broker cannot be reached), no_ack or nack (the broker did not take the message), invalid_request (the message), timeout, canceled or other.
+type MQTestErrorKind string
+
+// MQTestInput defines model for MQTestInput.
+type MQTestInput struct {
+	// Exchange AMQP: the exchange; the connection's when empty.
+	Exchange *string `json:"exchange,omitempty"`
+
+	// Headers Redis h:<name> fields, NATS or AMQP headers; MQTT refuses them.
+	Headers *map[string]string `json:"headers,omitempty"`
+
+	// Key Redis: the entry's field key.
+	Key *string `json:"key,omitempty"`
+
+	// Payload The message's UTF-8 payload.
+	//
+	// Example: {"hello":"world"}
+	Payload *string `json:"payload,omitempty"`
+
+	// Qos MQTT: the QoS; 1 when absent.
+	Qos *int64 `json:"qos,omitempty"`
+
+	// Retain MQTT: the retained flag.
+	Retain *bool `json:"retain,omitempty"`
+
+	// Topic The Redis stream, NATS subject, AMQP routing key or MQTT topic to publish one message to; empty only connects.
+	//
+	// Example: kronos.test
+	Topic *string `json:"topic,omitempty"`
+}
+
+// MQTestResult defines model for MQTestResult.
+type MQTestResult struct {
+	// Broker redis, nats, jetstream (a JetStream publish), rabbitmq or mqtt.
+	//
+	// Example: nats
+	Broker string `json:"broker"`
+
+	// DurationMs How long it took, connecting included.
+	DurationMs int64        `json:"duration_ms"`
+	Error      *MQTestError `json:"error,omitempty"`
+
+	// Id The Redis entry ID or the JetStream <stream>:<sequence> of the message; absent where the broker gives none.
+	//
+	// Example: 1700000000000-0
+	Id *string `json:"id,omitempty"`
+
+	// Ok True when the broker was reached (and took the message, if one was sent).
+	Ok bool `json:"ok"`
 }
 
 // Namespace defines model for Namespace.
@@ -1252,6 +1477,39 @@ type RetryExecutionParams struct {
 	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
 }
 
+// ListMqConnectionsParams defines parameters for ListMqConnections.
+type ListMqConnectionsParams struct {
+	// Namespace The namespace the request acts in; the credential's default namespace when absent.
+	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
+}
+
+// DeleteMqConnectionParams defines parameters for DeleteMqConnection.
+type DeleteMqConnectionParams struct {
+	// Namespace The namespace the request acts in; the credential's default namespace when absent.
+	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
+
+	// Force Delete it even while tasks name it.
+	Force *bool `form:"force,omitempty" json:"force,omitempty"`
+}
+
+// GetMqConnectionParams defines parameters for GetMqConnection.
+type GetMqConnectionParams struct {
+	// Namespace The namespace the request acts in; the credential's default namespace when absent.
+	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
+}
+
+// PutMqConnectionParams defines parameters for PutMqConnection.
+type PutMqConnectionParams struct {
+	// Namespace The namespace the request acts in; the credential's default namespace when absent.
+	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
+}
+
+// TestMqConnectionParams defines parameters for TestMqConnection.
+type TestMqConnectionParams struct {
+	// Namespace The namespace the request acts in; the credential's default namespace when absent.
+	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
+}
+
 // DeleteNamespaceParams defines parameters for DeleteNamespace.
 type DeleteNamespaceParams struct {
 	// Force Delete the namespace's tasks, plugins and finished executions too.
@@ -1495,6 +1753,12 @@ type RevokeTokenParams struct {
 	Namespace *string `form:"namespace,omitempty" json:"namespace,omitempty"`
 }
 
+// PutMqConnectionJSONRequestBody defines body for PutMqConnection for application/json ContentType.
+type PutMqConnectionJSONRequestBody = MQConnectionInput
+
+// TestMqConnectionJSONRequestBody defines body for TestMqConnection for application/json ContentType.
+type TestMqConnectionJSONRequestBody = MQTestInput
+
 // CreateNamespaceJSONRequestBody defines body for CreateNamespace for application/json ContentType.
 type CreateNamespaceJSONRequestBody = NamespaceInput
 
@@ -1644,6 +1908,63 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/executions/{id}/retry (the `RetryExecution` operationId).
 	RetryExecution(ctx context.Context, id string, params *RetryExecutionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMqConnections List MQ connections
+	//
+	// Lists the namespace's MQ connections by name. They hold no password (only the name of its secret), so viewers may read them.
+	//
+	// Corresponds with GET /api/v1/mq-connections (the `ListMqConnections` operationId).
+	ListMqConnections(ctx context.Context, params *ListMqConnectionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMqConnection Delete an MQ connection
+	//
+	// Deletes a connection. While tasks of the namespace with the mq executor name it in config.connection it is refused with 409, naming them: change or delete them first, or pass force=true, after which their executions fail saying the connection does not exist.
+	//
+	// Corresponds with DELETE /api/v1/mq-connections/{name} (the `DeleteMqConnection` operationId).
+	DeleteMqConnection(ctx context.Context, name string, params *DeleteMqConnectionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMqConnection Get an MQ connection
+	//
+	// Returns the connection's settings and its broker; never a password.
+	//
+	// Corresponds with GET /api/v1/mq-connections/{name} (the `GetMqConnection` operationId).
+	GetMqConnection(ctx context.Context, name string, params *GetMqConnectionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMqConnectionWithBody Create or replace an MQ connection
+	//
+	// Stores the connection `name` of the namespace, replacing any of that name (its created_at stays); executions that publish through it use the new settings from their next message. Every invalid field is a 422 at its location (body.url, body.timeout, …): a URL carrying a password, a setting of another broker (jetstream for a redis:// URL), or a password_secret the namespace does not have. Needs the editor role, as tasks and plugins do.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/mq-connections/{name} (the `PutMqConnection` operationId).
+	PutMqConnectionWithBody(ctx context.Context, name string, params *PutMqConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMqConnection Create or replace an MQ connection
+	//
+	// Stores the connection `name` of the namespace, replacing any of that name (its created_at stays); executions that publish through it use the new settings from their next message. Every invalid field is a 422 at its location (body.url, body.timeout, …): a URL carrying a password, a setting of another broker (jetstream for a redis:// URL), or a password_secret the namespace does not have. Needs the editor role, as tasks and plugins do.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/mq-connections/{name} (the `PutMqConnection` operationId).
+	PutMqConnection(ctx context.Context, name string, params *PutMqConnectionParams, body PutMqConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestMqConnectionWithBody Test an MQ connection
+	//
+	// Connects to the broker as executions do (under the namespace's network policy, with the password from its secret) and, when the body names a topic, publishes one message. A broker that cannot be reached, refuses the credentials or the message is a 200 with ok false and the error's kind and message, not an HTTP error. Needs the editor role: it may publish.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/mq-connections/{name}/test (the `TestMqConnection` operationId).
+	TestMqConnectionWithBody(ctx context.Context, name string, params *TestMqConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestMqConnection Test an MQ connection
+	//
+	// Connects to the broker as executions do (under the namespace's network policy, with the password from its secret) and, when the body names a topic, publishes one message. A broker that cannot be reached, refuses the credentials or the message is a 200 with ok false and the error's kind and message, not an HTTP error. Needs the editor role: it may publish.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/mq-connections/{name}/test (the `TestMqConnection` operationId).
+	TestMqConnection(ctx context.Context, name string, params *TestMqConnectionParams, body TestMqConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListNamespaces List namespaces
 	//
@@ -2069,6 +2390,133 @@ func (c *Client) FollowExecutionLogs(ctx context.Context, id string, params *Fol
 // Corresponds with POST /api/v1/executions/{id}/retry (the `RetryExecution` operationId).
 func (c *Client) RetryExecution(ctx context.Context, id string, params *RetryExecutionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetryExecutionRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMqConnections List MQ connections
+//
+// Lists the namespace's MQ connections by name. They hold no password (only the name of its secret), so viewers may read them.
+//
+// Corresponds with GET /api/v1/mq-connections (the `ListMqConnections` operationId).
+func (c *Client) ListMqConnections(ctx context.Context, params *ListMqConnectionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMqConnectionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMqConnection Delete an MQ connection
+//
+// Deletes a connection. While tasks of the namespace with the mq executor name it in config.connection it is refused with 409, naming them: change or delete them first, or pass force=true, after which their executions fail saying the connection does not exist.
+//
+// Corresponds with DELETE /api/v1/mq-connections/{name} (the `DeleteMqConnection` operationId).
+func (c *Client) DeleteMqConnection(ctx context.Context, name string, params *DeleteMqConnectionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMqConnectionRequest(c.Server, name, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMqConnection Get an MQ connection
+//
+// Returns the connection's settings and its broker; never a password.
+//
+// Corresponds with GET /api/v1/mq-connections/{name} (the `GetMqConnection` operationId).
+func (c *Client) GetMqConnection(ctx context.Context, name string, params *GetMqConnectionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMqConnectionRequest(c.Server, name, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMqConnectionWithBody Create or replace an MQ connection
+//
+// Stores the connection `name` of the namespace, replacing any of that name (its created_at stays); executions that publish through it use the new settings from their next message. Every invalid field is a 422 at its location (body.url, body.timeout, …): a URL carrying a password, a setting of another broker (jetstream for a redis:// URL), or a password_secret the namespace does not have. Needs the editor role, as tasks and plugins do.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/mq-connections/{name} (the `PutMqConnection` operationId).
+func (c *Client) PutMqConnectionWithBody(ctx context.Context, name string, params *PutMqConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMqConnectionRequestWithBody(c.Server, name, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMqConnection Create or replace an MQ connection
+//
+// Stores the connection `name` of the namespace, replacing any of that name (its created_at stays); executions that publish through it use the new settings from their next message. Every invalid field is a 422 at its location (body.url, body.timeout, …): a URL carrying a password, a setting of another broker (jetstream for a redis:// URL), or a password_secret the namespace does not have. Needs the editor role, as tasks and plugins do.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/mq-connections/{name} (the `PutMqConnection` operationId).
+func (c *Client) PutMqConnection(ctx context.Context, name string, params *PutMqConnectionParams, body PutMqConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMqConnectionRequest(c.Server, name, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestMqConnectionWithBody Test an MQ connection
+//
+// Connects to the broker as executions do (under the namespace's network policy, with the password from its secret) and, when the body names a topic, publishes one message. A broker that cannot be reached, refuses the credentials or the message is a 200 with ok false and the error's kind and message, not an HTTP error. Needs the editor role: it may publish.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/mq-connections/{name}/test (the `TestMqConnection` operationId).
+func (c *Client) TestMqConnectionWithBody(ctx context.Context, name string, params *TestMqConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestMqConnectionRequestWithBody(c.Server, name, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestMqConnection Test an MQ connection
+//
+// Connects to the broker as executions do (under the namespace's network policy, with the password from its secret) and, when the body names a topic, publishes one message. A broker that cannot be reached, refuses the credentials or the message is a 200 with ok false and the error's kind and message, not an HTTP error. Needs the editor role: it may publish.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/mq-connections/{name}/test (the `TestMqConnection` operationId).
+func (c *Client) TestMqConnection(ctx context.Context, name string, params *TestMqConnectionParams, body TestMqConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestMqConnectionRequest(c.Server, name, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3394,6 +3842,342 @@ func NewRetryExecutionRequest(server string, id string, params *RetryExecutionPa
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListMqConnectionsRequest constructs an http.Request for the ListMqConnections method
+func NewListMqConnectionsRequest(server string, params *ListMqConnectionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/mq-connections")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Namespace != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "namespace", *params.Namespace, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteMqConnectionRequest constructs an http.Request for the DeleteMqConnection method
+func NewDeleteMqConnectionRequest(server string, name string, params *DeleteMqConnectionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/mq-connections/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Namespace != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "namespace", *params.Namespace, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Force != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "force", *params.Force, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMqConnectionRequest constructs an http.Request for the GetMqConnection method
+func NewGetMqConnectionRequest(server string, name string, params *GetMqConnectionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/mq-connections/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Namespace != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "namespace", *params.Namespace, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutMqConnectionRequest calls the generic PutMqConnection builder with application/json body
+func NewPutMqConnectionRequest(server string, name string, params *PutMqConnectionParams, body PutMqConnectionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutMqConnectionRequestWithBody(server, name, params, "application/json", bodyReader)
+}
+
+// NewPutMqConnectionRequestWithBody constructs an http.Request for the PutMqConnection method, with any body, and a specified content type
+func NewPutMqConnectionRequestWithBody(server string, name string, params *PutMqConnectionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/mq-connections/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Namespace != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "namespace", *params.Namespace, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewTestMqConnectionRequest calls the generic TestMqConnection builder with application/json body
+func NewTestMqConnectionRequest(server string, name string, params *TestMqConnectionParams, body TestMqConnectionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTestMqConnectionRequestWithBody(server, name, params, "application/json", bodyReader)
+}
+
+// NewTestMqConnectionRequestWithBody constructs an http.Request for the TestMqConnection method, with any body, and a specified content type
+func NewTestMqConnectionRequestWithBody(server string, name string, params *TestMqConnectionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/mq-connections/%s/test", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Namespace != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "namespace", *params.Namespace, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -5579,6 +6363,69 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/executions/{id}/retry (the `RetryExecution` operationId).
 	RetryExecutionWithResponse(ctx context.Context, id string, params *RetryExecutionParams, reqEditors ...RequestEditorFn) (*RetryExecutionResponse, error)
 
+	// ListMqConnectionsWithResponse List MQ connections
+	//
+	// Lists the namespace's MQ connections by name. They hold no password (only the name of its secret), so viewers may read them.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/mq-connections (the `ListMqConnections` operationId).
+	ListMqConnectionsWithResponse(ctx context.Context, params *ListMqConnectionsParams, reqEditors ...RequestEditorFn) (*ListMqConnectionsResponse, error)
+
+	// DeleteMqConnectionWithResponse Delete an MQ connection
+	//
+	// Deletes a connection. While tasks of the namespace with the mq executor name it in config.connection it is refused with 409, naming them: change or delete them first, or pass force=true, after which their executions fail saying the connection does not exist.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/mq-connections/{name} (the `DeleteMqConnection` operationId).
+	DeleteMqConnectionWithResponse(ctx context.Context, name string, params *DeleteMqConnectionParams, reqEditors ...RequestEditorFn) (*DeleteMqConnectionResponse, error)
+
+	// GetMqConnectionWithResponse Get an MQ connection
+	//
+	// Returns the connection's settings and its broker; never a password.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/mq-connections/{name} (the `GetMqConnection` operationId).
+	GetMqConnectionWithResponse(ctx context.Context, name string, params *GetMqConnectionParams, reqEditors ...RequestEditorFn) (*GetMqConnectionResponse, error)
+
+	// PutMqConnectionWithBodyWithResponse Create or replace an MQ connection
+	//
+	// Stores the connection `name` of the namespace, replacing any of that name (its created_at stays); executions that publish through it use the new settings from their next message. Every invalid field is a 422 at its location (body.url, body.timeout, …): a URL carrying a password, a setting of another broker (jetstream for a redis:// URL), or a password_secret the namespace does not have. Needs the editor role, as tasks and plugins do.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/mq-connections/{name} (the `PutMqConnection` operationId).
+	PutMqConnectionWithBodyWithResponse(ctx context.Context, name string, params *PutMqConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMqConnectionResponse, error)
+
+	// PutMqConnectionWithResponse Create or replace an MQ connection
+	//
+	// Stores the connection `name` of the namespace, replacing any of that name (its created_at stays); executions that publish through it use the new settings from their next message. Every invalid field is a 422 at its location (body.url, body.timeout, …): a URL carrying a password, a setting of another broker (jetstream for a redis:// URL), or a password_secret the namespace does not have. Needs the editor role, as tasks and plugins do.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/mq-connections/{name} (the `PutMqConnection` operationId).
+	PutMqConnectionWithResponse(ctx context.Context, name string, params *PutMqConnectionParams, body PutMqConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMqConnectionResponse, error)
+
+	// TestMqConnectionWithBodyWithResponse Test an MQ connection
+	//
+	// Connects to the broker as executions do (under the namespace's network policy, with the password from its secret) and, when the body names a topic, publishes one message. A broker that cannot be reached, refuses the credentials or the message is a 200 with ok false and the error's kind and message, not an HTTP error. Needs the editor role: it may publish.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/mq-connections/{name}/test (the `TestMqConnection` operationId).
+	TestMqConnectionWithBodyWithResponse(ctx context.Context, name string, params *TestMqConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestMqConnectionResponse, error)
+
+	// TestMqConnectionWithResponse Test an MQ connection
+	//
+	// Connects to the broker as executions do (under the namespace's network policy, with the password from its secret) and, when the body names a topic, publishes one message. A broker that cannot be reached, refuses the credentials or the message is a 200 with ok false and the error's kind and message, not an HTTP error. Needs the editor role: it may publish.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/mq-connections/{name}/test (the `TestMqConnection` operationId).
+	TestMqConnectionWithResponse(ctx context.Context, name string, params *TestMqConnectionParams, body TestMqConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*TestMqConnectionResponse, error)
+
 	// ListNamespacesWithResponse List namespaces
 	//
 	// Lists the namespaces the credential holds a role in (every one for an owner), ordered by name, with their settings.
@@ -6515,6 +7362,421 @@ func (r RetryExecutionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RetryExecutionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMqConnectionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MQConnectionList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMqConnectionsResponse) GetJSON200() *MQConnectionList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMqConnectionsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMqConnectionsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMqConnectionsResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListMqConnectionsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListMqConnectionsResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMqConnectionsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMqConnectionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMqConnectionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMqConnectionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMqConnectionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteMqConnectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteMqConnectionResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMqConnectionResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteMqConnectionResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteMqConnectionResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteMqConnectionResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteMqConnectionResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteMqConnectionResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMqConnectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMqConnectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMqConnectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMqConnectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMqConnectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MQConnection
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMqConnectionResponse) GetJSON200() *MQConnection {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMqConnectionResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMqConnectionResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMqConnectionResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetMqConnectionResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMqConnectionResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMqConnectionResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMqConnectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMqConnectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMqConnectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMqConnectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutMqConnectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MQConnection
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutMqConnectionResponse) GetJSON200() *MQConnection {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutMqConnectionResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutMqConnectionResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutMqConnectionResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutMqConnectionResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PutMqConnectionResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutMqConnectionResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutMqConnectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutMqConnectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutMqConnectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutMqConnectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TestMqConnectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MQTestResult
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TestMqConnectionResponse) GetJSON200() *MQTestResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r TestMqConnectionResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r TestMqConnectionResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r TestMqConnectionResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r TestMqConnectionResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r TestMqConnectionResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r TestMqConnectionResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r TestMqConnectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TestMqConnectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TestMqConnectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TestMqConnectionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9345,6 +10607,111 @@ func (c *ClientWithResponses) RetryExecutionWithResponse(ctx context.Context, id
 	return ParseRetryExecutionResponse(rsp)
 }
 
+// ListMqConnectionsWithResponse List MQ connections
+//
+// Lists the namespace's MQ connections by name. They hold no password (only the name of its secret), so viewers may read them.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/mq-connections (the `ListMqConnections` operationId).
+func (c *ClientWithResponses) ListMqConnectionsWithResponse(ctx context.Context, params *ListMqConnectionsParams, reqEditors ...RequestEditorFn) (*ListMqConnectionsResponse, error) {
+	rsp, err := c.ListMqConnections(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMqConnectionsResponse(rsp)
+}
+
+// DeleteMqConnectionWithResponse Delete an MQ connection
+//
+// Deletes a connection. While tasks of the namespace with the mq executor name it in config.connection it is refused with 409, naming them: change or delete them first, or pass force=true, after which their executions fail saying the connection does not exist.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/mq-connections/{name} (the `DeleteMqConnection` operationId).
+func (c *ClientWithResponses) DeleteMqConnectionWithResponse(ctx context.Context, name string, params *DeleteMqConnectionParams, reqEditors ...RequestEditorFn) (*DeleteMqConnectionResponse, error) {
+	rsp, err := c.DeleteMqConnection(ctx, name, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMqConnectionResponse(rsp)
+}
+
+// GetMqConnectionWithResponse Get an MQ connection
+//
+// Returns the connection's settings and its broker; never a password.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/mq-connections/{name} (the `GetMqConnection` operationId).
+func (c *ClientWithResponses) GetMqConnectionWithResponse(ctx context.Context, name string, params *GetMqConnectionParams, reqEditors ...RequestEditorFn) (*GetMqConnectionResponse, error) {
+	rsp, err := c.GetMqConnection(ctx, name, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMqConnectionResponse(rsp)
+}
+
+// PutMqConnectionWithBodyWithResponse Create or replace an MQ connection
+//
+// Stores the connection `name` of the namespace, replacing any of that name (its created_at stays); executions that publish through it use the new settings from their next message. Every invalid field is a 422 at its location (body.url, body.timeout, …): a URL carrying a password, a setting of another broker (jetstream for a redis:// URL), or a password_secret the namespace does not have. Needs the editor role, as tasks and plugins do.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/mq-connections/{name} (the `PutMqConnection` operationId).
+func (c *ClientWithResponses) PutMqConnectionWithBodyWithResponse(ctx context.Context, name string, params *PutMqConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMqConnectionResponse, error) {
+	rsp, err := c.PutMqConnectionWithBody(ctx, name, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMqConnectionResponse(rsp)
+}
+
+// PutMqConnectionWithResponse Create or replace an MQ connection
+//
+// Stores the connection `name` of the namespace, replacing any of that name (its created_at stays); executions that publish through it use the new settings from their next message. Every invalid field is a 422 at its location (body.url, body.timeout, …): a URL carrying a password, a setting of another broker (jetstream for a redis:// URL), or a password_secret the namespace does not have. Needs the editor role, as tasks and plugins do.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/mq-connections/{name} (the `PutMqConnection` operationId).
+func (c *ClientWithResponses) PutMqConnectionWithResponse(ctx context.Context, name string, params *PutMqConnectionParams, body PutMqConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMqConnectionResponse, error) {
+	rsp, err := c.PutMqConnection(ctx, name, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMqConnectionResponse(rsp)
+}
+
+// TestMqConnectionWithBodyWithResponse Test an MQ connection
+//
+// Connects to the broker as executions do (under the namespace's network policy, with the password from its secret) and, when the body names a topic, publishes one message. A broker that cannot be reached, refuses the credentials or the message is a 200 with ok false and the error's kind and message, not an HTTP error. Needs the editor role: it may publish.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/mq-connections/{name}/test (the `TestMqConnection` operationId).
+func (c *ClientWithResponses) TestMqConnectionWithBodyWithResponse(ctx context.Context, name string, params *TestMqConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestMqConnectionResponse, error) {
+	rsp, err := c.TestMqConnectionWithBody(ctx, name, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestMqConnectionResponse(rsp)
+}
+
+// TestMqConnectionWithResponse Test an MQ connection
+//
+// Connects to the broker as executions do (under the namespace's network policy, with the password from its secret) and, when the body names a topic, publishes one message. A broker that cannot be reached, refuses the credentials or the message is a 200 with ok false and the error's kind and message, not an HTTP error. Needs the editor role: it may publish.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/mq-connections/{name}/test (the `TestMqConnection` operationId).
+func (c *ClientWithResponses) TestMqConnectionWithResponse(ctx context.Context, name string, params *TestMqConnectionParams, body TestMqConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*TestMqConnectionResponse, error) {
+	rsp, err := c.TestMqConnection(ctx, name, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestMqConnectionResponse(rsp)
+}
+
 // ListNamespacesWithResponse List namespaces
 //
 // Lists the namespaces the credential holds a role in (every one for an owner), ordered by name, with their settings.
@@ -10415,6 +11782,349 @@ func ParseRetryExecutionResponse(rsp *http.Response) (*RetryExecutionResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListMqConnectionsResponse parses an HTTP response from a ListMqConnectionsWithResponse call
+func ParseListMqConnectionsResponse(rsp *http.Response) (*ListMqConnectionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMqConnectionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MQConnectionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMqConnectionResponse parses an HTTP response from a DeleteMqConnectionWithResponse call
+func ParseDeleteMqConnectionResponse(rsp *http.Response) (*DeleteMqConnectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMqConnectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMqConnectionResponse parses an HTTP response from a GetMqConnectionWithResponse call
+func ParseGetMqConnectionResponse(rsp *http.Response) (*GetMqConnectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMqConnectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MQConnection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutMqConnectionResponse parses an HTTP response from a PutMqConnectionWithResponse call
+func ParsePutMqConnectionResponse(rsp *http.Response) (*PutMqConnectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutMqConnectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MQConnection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTestMqConnectionResponse parses an HTTP response from a TestMqConnectionWithResponse call
+func ParseTestMqConnectionResponse(rsp *http.Response) (*TestMqConnectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TestMqConnectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MQTestResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
 
 	}
 
