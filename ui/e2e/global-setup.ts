@@ -12,7 +12,7 @@ import readline from "node:readline";
 import { chromiumPath, exists, helloWasm, kronosPath, logDir, setEnv } from "./env";
 import { startTarget } from "./target";
 
-/** The first start compiles the built-in plugins; on a busy 2-CPU machine that has taken 10 s. */
+/** Generous: the server listens at once (its plugins compile in the background), but a busy 2-CPU machine is slow. */
 const startLimitMs = 90_000;
 
 function fail(msg: string): never {

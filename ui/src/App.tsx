@@ -18,6 +18,7 @@ const Dashboard = lazy(() => import("./pages/Dashboard").then((m) => ({ default:
 const ExecutionDetail = lazy(() => import("./pages/ExecutionDetail").then((m) => ({ default: m.ExecutionDetail })));
 const Executions = lazy(() => import("./pages/Executions").then((m) => ({ default: m.Executions })));
 const NamespaceDetail = lazy(() => import("./pages/NamespaceDetail").then((m) => ({ default: m.NamespaceDetail })));
+const MQConnections = lazy(() => import("./pages/MQConnections").then((m) => ({ default: m.MQConnections })));
 const Namespaces = lazy(() => import("./pages/Namespaces").then((m) => ({ default: m.Namespaces })));
 const NewTask = lazy(() => import("./pages/NewTask").then((m) => ({ default: m.NewTask })));
 const Nodes = lazy(() => import("./pages/Nodes").then((m) => ({ default: m.Nodes })));
@@ -48,6 +49,7 @@ const routes: { pattern: string; page: (params: Record<string, string>) => React
   { pattern: "/namespaces/:name", page: (p) => <NamespaceDetail key={p.name} name={p.name!} /> },
   { pattern: "/tokens", page: () => <Tokens /> },
   { pattern: "/secrets", page: () => <Secrets /> },
+  { pattern: "/mq-connections", page: () => <MQConnections /> },
   { pattern: "/audit", page: () => <Audit /> },
 ];
 

@@ -30,6 +30,7 @@ export const nav: {
   { path: "/nodes", label: "nav.nodes", ready: true, group: "admin" },
   { path: "/tokens", label: "nav.tokens", ready: true, group: "admin", adminOnly: true },
   { path: "/secrets", label: "nav.secrets", ready: true, group: "admin", adminOnly: true },
+  { path: "/mq-connections", label: "nav.mq", ready: true, group: "admin" },
   { path: "/audit", label: "nav.audit", ready: true, group: "admin", adminOnly: true },
 ];
 

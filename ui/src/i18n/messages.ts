@@ -6,6 +6,7 @@ import * as pluginsArea from "./areas/plugins";
 import * as adminArea from "./areas/admin";
 import * as tasksArea from "./areas/tasks";
 import * as dashboardArea from "./areas/dashboard";
+import * as mqArea from "./areas/mq";
 
 const baseEn = {
   "app.name": "Kronos",
@@ -95,7 +96,7 @@ const baseEn = {
 
 // Each area of the UI keeps its words in a file of its own under areas/
 // (English as const, and Chinese typed by the English keys), merged here.
-export const en = { ...baseEn, ...executionsArea.en, ...pluginsArea.en, ...adminArea.en, ...tasksArea.en, ...dashboardArea.en };
+export const en = { ...baseEn, ...executionsArea.en, ...pluginsArea.en, ...adminArea.en, ...tasksArea.en, ...dashboardArea.en, ...mqArea.en };
 
 export type MessageKey = keyof typeof en;
 
@@ -185,7 +186,7 @@ const baseZh: Record<keyof typeof baseEn, string> = {
   "notFound.back": "前往任务列表",
 };
 
-export const zh: Record<MessageKey, string> = { ...baseZh, ...executionsArea.zh, ...pluginsArea.zh, ...adminArea.zh, ...tasksArea.zh, ...dashboardArea.zh };
+export const zh: Record<MessageKey, string> = { ...baseZh, ...executionsArea.zh, ...pluginsArea.zh, ...adminArea.zh, ...tasksArea.zh, ...dashboardArea.zh, ...mqArea.zh };
 
 export const languages = { en: "English", zh: "中文" } as const;
 export type Lang = keyof typeof languages;
