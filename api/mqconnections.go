@@ -314,10 +314,7 @@ func (s *server) mqConnectionUsers(ctx context.Context, namespace, connection st
 			return nil, err
 		}
 		for _, t := range page.Tasks {
-			var cfg struct {
-				Connection string `json:"connection"`
-			}
-			if json.Unmarshal(t.Config, &cfg) == nil && cfg.Connection == connection {
+			if configConnection(t.Config) == connection {
 				users = append(users, t.Name)
 			}
 		}
@@ -326,6 +323,16 @@ func (s *server) mqConnectionUsers(ctx context.Context, namespace, connection st
 		}
 		p.Cursor = page.NextCursor
 	}
+}
+
+// configConnection returns the connection an mq task's config names, or
+// "" when it names none (or is not a JSON object).
+func configConnection(config json.RawMessage) string {
+	var cfg struct {
+		Connection string `json:"connection"`
+	}
+	_ = json.Unmarshal(config, &cfg) // a config that does not decode names none
+	return cfg.Connection
 }
 
 // nameList quotes up to most names, saying how many more there are.

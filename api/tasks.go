@@ -413,20 +413,24 @@ func (s *server) checkMQConnection(ctx context.Context, t *core.Task) error {
 	if t.Executor != MQExecutor {
 		return nil
 	}
-	var cfg struct {
-		Connection string `json:"connection"`
+	// A missing or malformed name has been reported by the plugin's own
+	// validation: only a well-formed one is looked up.
+	name := configConnection(t.Config)
+	if core.ValidateName("connection", name) == nil {
+		return s.checkMQConnectionExists(ctx, t, name)
 	}
-	if json.Unmarshal(t.Config, &cfg) != nil || core.ValidateName("connection", cfg.Connection) != nil {
-		return nil // the plugin's validation has reported it
-	}
-	_, err := s.cfg.Store.MQConnectionGet(ctx, t.Namespace, cfg.Connection)
+	return nil
+}
+
+func (s *server) checkMQConnectionExists(ctx context.Context, t *core.Task, name string) error {
+	_, err := s.cfg.Store.MQConnectionGet(ctx, t.Namespace, name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return huma.Error422UnprocessableEntity(fmt.Sprintf("task %q is invalid", t.Name), &huma.ErrorDetail{
 			Location: "body.config.connection",
 			Message: fmt.Sprintf("namespace %q has no MQ connection %q: create it first (kronos mq create %s --url …, or PUT /api/v1/mq-connections/%s)",
-				t.Namespace, cfg.Connection, cfg.Connection, cfg.Connection),
-			Value: cfg.Connection,
+				t.Namespace, name, name, name),
+			Value: name,
 		})
 	case err != nil:
 		return problem("task", err)
