@@ -105,6 +105,12 @@ type Engine struct {
 	// another node: their executions claimed here and not started are
 	// left pending for the new owner, which adopts them.
 	handedOff map[string]bool
+	// leftPending holds the executions this node claimed and then left
+	// pending because its lease ended before their instant, by ID, with
+	// their instant. Should the node get the partition back, it adopts
+	// them at once: they never started, so they cannot be results still
+	// on their way to the store (see orphans).
+	leftPending map[string]time.Time
 	// running holds each execution running here, by ID and by task.
 	running map[string]*runningExec
 	byTask  map[string]map[string]*runningExec
@@ -174,22 +180,23 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	base := context.WithoutCancel(ctx)
 	runCtx, stop := context.WithCancel(base)
 	e := &Engine{
-		cfg:       cfg,
-		log:       cfg.Logger,
-		queue:     NewQueue(0),
-		tasks:     map[string]*entry{},
-		leases:    map[int]Lease{},
-		running:   map[string]*runningExec{},
-		byTask:    map[string]map[string]*runningExec{},
-		fresh:     map[string]bool{},
-		wake:      make(chan struct{}, 1),
-		backlog:   map[string][]ready{},
-		quotas:    map[string]*nsQuota{},
-		stale:     map[int]int64{},
-		handedOff: map[string]bool{},
-		writer:    newWriter(base, cfg.Store, cfg.Logger),
-		runCtx:    runCtx,
-		stopRun:   stop,
+		cfg:         cfg,
+		log:         cfg.Logger,
+		queue:       NewQueue(0),
+		tasks:       map[string]*entry{},
+		leases:      map[int]Lease{},
+		running:     map[string]*runningExec{},
+		byTask:      map[string]map[string]*runningExec{},
+		fresh:       map[string]bool{},
+		wake:        make(chan struct{}, 1),
+		backlog:     map[string][]ready{},
+		quotas:      map[string]*nsQuota{},
+		stale:       map[int]int64{},
+		handedOff:   map[string]bool{},
+		leftPending: map[string]time.Time{},
+		writer:      newWriter(base, cfg.Store, cfg.Logger),
+		runCtx:      runCtx,
+		stopRun:     stop,
 	}
 	for _, l := range cfg.Leaser.Held() {
 		e.leases[l.Partition()] = l
@@ -415,7 +422,8 @@ func (e *Engine) dueJobs(now time.Time) (jobs []job, next time.Time, more bool) 
 			en = r.en // a retry of a task run by Trigger
 		}
 		if en == nil && e.handedOff[x.TaskID] {
-			continue // its partition's new owner adopts the execution
+			e.leftPending[x.ID] = x.ScheduledAt // its partition's new owner adopts the execution
+			continue
 		}
 		if en == nil {
 			e.skipLocked(x, "the task was deleted before its instant")
@@ -423,6 +431,7 @@ func (e *Engine) dueJobs(now time.Time) (jobs []job, next time.Time, more bool) 
 		}
 		if en.lease != nil && !en.lease.Valid(now) {
 			e.log.Warn("lease lost before the instant; leaving the execution to the partition's next owner", "task", x.TaskName, "scheduled_at", x.ScheduledAt)
+			e.leftPending[x.ID] = x.ScheduledAt
 			continue
 		}
 		// The concurrency policy, for executions of the task running on

@@ -212,6 +212,7 @@ func (e *Engine) Reconcile(ctx context.Context) (int, error) {
 func (e *Engine) orphans(ctx context.Context, nss []core.Namespace, tasks map[string]entry, now time.Time) (map[string][]core.Execution, []ready, error) {
 	missed := map[string][]core.Execution{}
 	var adopted []ready
+	var taken []string
 	// This node's own pending executions are adopted too (it held the
 	// partition before, lost it and got it back), except those it still
 	// has in hand.
@@ -231,6 +232,14 @@ func (e *Engine) orphans(ctx context.Context, nss []core.Namespace, tasks map[st
 	for id := range e.running { // started; the start may not be stored yet
 		inHand[id] = true
 	}
+	left := make(map[string]bool, len(e.leftPending))
+	for id, at := range e.leftPending {
+		if at.Before(now.Add(-ownStuckAfter)) {
+			delete(e.leftPending, id) // old enough for the rule below
+			continue
+		}
+		left[id] = true
+	}
 	e.mu.Unlock()
 	for _, ns := range nss {
 		cursor := ""
@@ -247,9 +256,13 @@ func (e *Engine) orphans(ctx context.Context, nss []core.Namespace, tasks map[st
 				}
 				// One of this node's own that just ended may still read
 				// pending until the writer stores its result: only rows
-				// of its own well past their instant are stuck.
-				if x.Node == e.cfg.NodeID && x.ScheduledAt.After(now.Add(-ownStuckAfter)) {
+				// of its own well past their instant are stuck, or those
+				// it left pending when its lease ended (never started).
+				if x.Node == e.cfg.NodeID && !left[x.ID] && x.ScheduledAt.After(now.Add(-ownStuckAfter)) {
 					continue
+				}
+				if left[x.ID] {
+					taken = append(taken, x.ID)
 				}
 				switch {
 				case x.ScheduledAt.After(now):
@@ -265,6 +278,13 @@ func (e *Engine) orphans(ctx context.Context, nss []core.Namespace, tasks map[st
 			}
 		}
 	}
+	// Adopted once: run and ended, such an execution may read pending
+	// again until its result is stored, and must not be taken twice.
+	e.mu.Lock()
+	for _, id := range taken {
+		delete(e.leftPending, id)
+	}
+	e.mu.Unlock()
 	return missed, adopted, nil
 }
 

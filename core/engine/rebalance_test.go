@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -222,6 +223,63 @@ func TestInstantsBeyondTheLeaseWaitForItsExtension(t *testing.T) {
 	for s := e0.Add(time.Second); !s.After(e0.Add(6 * time.Second)); s = s.Add(time.Second) {
 		if !at[s.Unix()] {
 			t.Errorf("the instant %s was never claimed", s.Format("15:04:05"))
+		}
+	}
+}
+
+// TestExecutionsLeftAtALapseAreAdoptedWhenTheLeaseReturns: a node claims
+// instants ahead, its leases lapse before they come (it leaves them
+// pending for the next owner) and it gets the partitions back at once: it
+// is the next owner, and the executions it left are settled then, not
+// left pending because they are its own and recent.
+func TestExecutionsLeftAtALapseAreAdoptedWhenTheLeaseReturns(t *testing.T) {
+	st := newStore(t)
+	clk := clock.NewFake(e0.Add(100 * time.Millisecond))
+	rec := &recorder{clock: clk}
+	var logs syncBuffer
+	l := engine.NewLocalLeaser(engine.LocalLeaserConfig{Partitions: 4})
+	e, err := engine.New(t.Context(), engine.Config{Store: st, Executor: rec, Clock: clk, NodeID: "a", Leaser: l, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := make([]core.Task, 6)
+	for i := range tasks {
+		tasks[i] = createTask(t, st, fmt.Sprintf("task-%d", i), "* * * * * *")
+	}
+	if err := e.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	one := []*engine.Engine{e}
+	drive(t, clk, one, e0.Add(3*time.Second))
+	// The leases lapse; the node has not rebalanced yet when the claimed
+	// instants come.
+	l.Revoke(0, 1, 2, 3)
+	drive(t, clk, one, e0.Add(4*time.Second))
+	if !strings.Contains(logs.String(), "lease lost before the instant") {
+		t.Fatalf("no claimed execution was left at the lapse; the test did not set up its case:\n%s", logs.String())
+	}
+	l.Grant(0, 1, 2, 3)
+	if err := e.Rebalance(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	end := e0.Add(8 * time.Second)
+	drive(t, clk, one, end)
+	for _, task := range tasks {
+		page, err := st.ExecutionList(t.Context(), store.ExecutionListParams{Namespace: core.DefaultNamespace, TaskID: task.ID, Limit: store.MaxPageSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := map[int64]int{}
+		for _, x := range page.Executions {
+			at[x.ScheduledAt.Unix()]++
+			if x.Status == core.StatusPending && !x.ScheduledAt.After(end) {
+				t.Errorf("%s at %s was left pending: nobody ran or settled it", task.Name, x.ScheduledAt.Format("15:04:05"))
+			}
+		}
+		for s := e0.Add(time.Second); !s.After(end); s = s.Add(time.Second) {
+			if n := at[s.Unix()]; n != 1 {
+				t.Errorf("%s at %s: %d executions, want exactly 1", task.Name, s.Format("15:04:05"), n)
+			}
 		}
 	}
 }
