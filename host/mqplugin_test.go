@@ -70,6 +70,12 @@ func mqConn(name, url string, opts ...func(*core.MQConnection)) core.MQConnectio
 // are.
 func mqExecutor(t testing.TB, conns mqConns, allowLoopback bool) *host.Executor {
 	t.Helper()
+	if raceEnabled {
+		// Compiling the module under the race detector takes most of a
+		// minute per test and checks no host code the fixture's mq tests
+		// (host/mq_test.go) do not; `just test` runs these without it.
+		t.Skip("the mq plugin's tests run without -race (just test: go test -run 'ScriptPlugin|MQPlugin' ./host/)")
+	}
 	wasm, err := mqWasm()
 	if err != nil {
 		t.Fatalf("build the mq plugin: %v", err)

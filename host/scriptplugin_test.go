@@ -32,7 +32,7 @@ func scriptExecutor(t testing.TB, kv host.KV, lim host.Limits) *host.Executor {
 	if raceEnabled {
 		// Compiling the 19.7 MB module takes minutes under the race
 		// detector; `just test` runs these tests in a pass without it.
-		t.Skip("the script plugin's tests run without -race (just test: go test -run ScriptPlugin ./host/)")
+		t.Skip("the script plugin's tests run without -race (just test: go test -run 'ScriptPlugin|MQPlugin' ./host/)")
 	}
 	wasm, err := scriptWasm()
 	if err != nil {

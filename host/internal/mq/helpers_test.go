@@ -13,7 +13,7 @@ import (
 
 // brokerURL returns the test broker's URL from env (or def) once its port
 // accepts a connection. Without one the test skips, except under CI=true.
-func brokerURL(t *testing.T, env, def string) string {
+func brokerURL(t testing.TB, env, def string) string {
 	t.Helper()
 	raw := os.Getenv(env)
 	if raw == "" {
