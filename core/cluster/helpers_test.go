@@ -370,6 +370,9 @@ func (x *exclusivity) sample() {
 	}
 }
 
+// minSamples is the fewest samples an exclusivity check must have taken.
+const minSamples = 100
+
 // check stops sampling (once) and fails the test on any violation.
 func (x *exclusivity) check() {
 	x.t.Helper()
@@ -378,6 +381,17 @@ func (x *exclusivity) check() {
 
 func (x *exclusivity) report() {
 	x.t.Helper()
+	// A scenario that settles fast on a loaded machine may end before the
+	// sampler had many turns: it samples on (the state after the scenario
+	// must be exclusive too) until it has its minimum, for up to 5 s.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		x.mu.Lock()
+		enough := x.samples >= minSamples
+		x.mu.Unlock()
+		if enough {
+			break
+		}
+	}
 	close(x.stop)
 	<-x.done
 	x.mu.Lock()
@@ -385,7 +399,7 @@ func (x *exclusivity) report() {
 	for _, e := range x.errs {
 		x.t.Error(e)
 	}
-	if x.samples < 100 {
+	if x.samples < minSamples {
 		x.t.Errorf("only %d samples of the leases; the exclusivity check saw too little", x.samples)
 	}
 	x.t.Logf("exclusivity: %d samples, %d violations", x.samples, len(x.errs))
