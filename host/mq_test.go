@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +24,7 @@ import (
 	"github.com/shiyu-coder/kronos/core/store"
 	"github.com/shiyu-coder/kronos/host"
 	"github.com/shiyu-coder/kronos/host/internal/egress"
+	"github.com/shiyu-coder/kronos/internal/brokertest"
 	"github.com/shiyu-coder/kronos/internal/redistest"
 	"github.com/shiyu-coder/kronos/sdk/abi"
 )
@@ -68,41 +68,6 @@ func (m *pubConns) setJetStream(name string) {
 	c := m.conns["a/"+name]
 	c.conn.JetStream = true
 	m.conns["a/"+name] = c
-}
-
-// pubBrokerURL returns a test broker's URL from env (or def) once its port
-// accepts a connection. Without one the test skips, except under CI=true.
-func pubBrokerURL(t *testing.T, env, def string) string {
-	t.Helper()
-	raw := os.Getenv(env)
-	if raw == "" {
-		raw = def
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatalf("%s: %v", env, err)
-	}
-	c, err := net.DialTimeout("tcp", u.Host, 2*time.Second)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("broker at %s: %v (CI=true: a missing service is a failure)", u.Redacted(), err)
-		}
-		t.Skipf("no broker at %s (%v); set %s", u.Redacted(), err, env)
-	}
-	_ = c.Close()
-	return raw
-}
-
-func pubNATSURL(t *testing.T) string {
-	return pubBrokerURL(t, "KRONOS_TEST_NATS_URL", "nats://127.0.0.1:4222")
-}
-
-func pubAMQPURL(t *testing.T) string {
-	return pubBrokerURL(t, "KRONOS_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-}
-
-func pubMQTTURL(t *testing.T) string {
-	return pubBrokerURL(t, "KRONOS_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
 }
 
 // pubTestID returns a name no other test uses.
@@ -226,7 +191,7 @@ func TestMQPublishRedis(t *testing.T) {
 }
 
 func TestMQPublishNATS(t *testing.T) {
-	u := pubNATSURL(t)
+	u := brokertest.NATS(t)
 	nc, err := nats.Connect(u)
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +226,7 @@ func TestMQPublishNATS(t *testing.T) {
 }
 
 func TestMQPublishJetStream(t *testing.T) {
-	u := pubNATSURL(t)
+	u := brokertest.NATS(t)
 	nc, err := nats.Connect(u)
 	if err != nil {
 		t.Fatal(err)
@@ -293,7 +258,7 @@ func TestMQPublishJetStream(t *testing.T) {
 }
 
 func TestMQPublishRabbitMQ(t *testing.T) {
-	u := pubAMQPURL(t)
+	u := brokertest.AMQP(t)
 	ac, err := amqp.Dial(u)
 	if err != nil {
 		t.Fatal(err)
@@ -336,7 +301,7 @@ func TestMQPublishRabbitMQ(t *testing.T) {
 }
 
 func TestMQPublishMQTT(t *testing.T) {
-	u := pubMQTTURL(t)
+	u := brokertest.MQTT(t)
 	topic := "kronos/test/" + pubTestID()
 	opts := paho.NewClientOptions().AddBroker(strings.Replace(u, "mqtt://", "tcp://", 1)).SetClientID(pubTestID())
 	sc := paho.NewClient(opts)
@@ -470,7 +435,7 @@ func TestMQPublishErrors(t *testing.T) {
 }
 
 func TestMQPublishBadPassword(t *testing.T) {
-	plain, _ := pubSplitPassword(pubAMQPURL(t))
+	plain, _ := pubSplitPassword(brokertest.AMQP(t))
 	conns := &pubConns{}
 	const password = "not-the-guest-password-7f3a"
 	conns.add("rabbit", plain, password)
@@ -542,7 +507,7 @@ func TestTestMQ(t *testing.T) {
 	t.Cleanup(func() { rc.Del(context.Background(), stream) })
 	conns := &pubConns{}
 	conns.add("events", redistest.URL(t), "")
-	plain, password := pubSplitPassword(pubAMQPURL(t))
+	plain, password := pubSplitPassword(brokertest.AMQP(t))
 	conns.add("rabbit", plain, password)
 	conns.add("rabbit-bad", plain, "wrong-password-91c2")
 	rt, err := host.NewRuntime(context.Background(), host.Config{CacheDir: cacheDir, MQ: conns})

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"net/url"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -26,6 +24,7 @@ import (
 	"github.com/shiyu-coder/kronos/core"
 	"github.com/shiyu-coder/kronos/core/store"
 	"github.com/shiyu-coder/kronos/host"
+	"github.com/shiyu-coder/kronos/internal/brokertest"
 	"github.com/shiyu-coder/kronos/internal/redistest"
 	"github.com/shiyu-coder/kronos/internal/wasmtest"
 )
@@ -166,41 +165,6 @@ func mqWantFailure(t testing.TB, res core.ExecuteResult, out mqResult, conn, bro
 	}
 }
 
-// mqBrokerURL returns a test broker's URL from env (or def) once its port
-// accepts a connection. Without one the test skips, except under CI=true.
-func mqBrokerURL(t testing.TB, env, def string) string {
-	t.Helper()
-	raw := os.Getenv(env)
-	if raw == "" {
-		raw = def
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatalf("%s: %v", env, err)
-	}
-	c, err := net.DialTimeout("tcp", u.Host, 2*time.Second)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("broker at %s: %v (CI=true: a missing service is a failure)", u.Redacted(), err)
-		}
-		t.Skipf("no broker at %s (%v); set %s", u.Redacted(), err, env)
-	}
-	_ = c.Close()
-	return raw
-}
-
-func mqNATSURL(t testing.TB) string {
-	return mqBrokerURL(t, "KRONOS_TEST_NATS_URL", "nats://127.0.0.1:4222")
-}
-
-func mqAMQPURL(t testing.TB) string {
-	return mqBrokerURL(t, "KRONOS_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-}
-
-func mqMQTTURL(t testing.TB) string {
-	return mqBrokerURL(t, "KRONOS_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
-}
-
 // mqTestID returns a name no other test uses.
 func mqTestID() string {
 	b := make([]byte, 6)
@@ -278,7 +242,7 @@ func TestMQPluginRedisStreams(t *testing.T) {
 }
 
 func TestMQPluginNATS(t *testing.T) {
-	u := mqNATSURL(t)
+	u := brokertest.NATS(t)
 	nc, err := nats.Connect(u)
 	if err != nil {
 		t.Fatal(err)
@@ -311,7 +275,7 @@ func TestMQPluginNATS(t *testing.T) {
 }
 
 func TestMQPluginJetStream(t *testing.T) {
-	u := mqNATSURL(t)
+	u := brokertest.NATS(t)
 	nc, err := nats.Connect(u)
 	if err != nil {
 		t.Fatal(err)
@@ -364,7 +328,7 @@ func TestMQPluginJetStream(t *testing.T) {
 }
 
 func TestMQPluginRabbitMQ(t *testing.T) {
-	u := mqAMQPURL(t)
+	u := brokertest.AMQP(t)
 	conn, err := amqp.Dial(u)
 	if err != nil {
 		t.Fatal(err)
@@ -443,7 +407,7 @@ func mqMQTTSubscriber(t *testing.T, u, topic string) <-chan paho.Message {
 }
 
 func TestMQPluginMQTT(t *testing.T) {
-	u := mqMQTTURL(t)
+	u := brokertest.MQTT(t)
 	ex := mqExecutor(t, mqConns{"iot": mqConn("iot", u)}, true)
 	for _, qos := range []any{nil, 0, 1, 2} {
 		t.Run(fmt.Sprintf("qos %v", qos), func(t *testing.T) {
@@ -561,7 +525,7 @@ func BenchmarkMQExecutionWarm(b *testing.B) {
 	}{
 		{"redis", func(b *testing.B) core.MQConnection { return mqConn("bench", redistest.URL(b)) }},
 		{"nats", func(b *testing.B) core.MQConnection {
-			return mqConn("bench", mqBrokerURL(b, "KRONOS_TEST_NATS_URL", "nats://127.0.0.1:4222"))
+			return mqConn("bench", brokertest.URL(b, "KRONOS_TEST_NATS_URL", "nats://127.0.0.1:4222"))
 		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

@@ -4,40 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"net"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/shiyu-coder/kronos/internal/brokertest"
 	"github.com/shiyu-coder/kronos/internal/redistest"
 )
-
-// natsTestURL returns the machine's NATS (KRONOS_TEST_NATS_URL, or
-// nats://127.0.0.1:4222) once its port accepts a connection; without one
-// the test skips, except under CI=true.
-func natsTestURL(t *testing.T) string {
-	t.Helper()
-	raw := os.Getenv("KRONOS_TEST_NATS_URL")
-	if raw == "" {
-		raw = "nats://127.0.0.1:4222"
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatalf("KRONOS_TEST_NATS_URL: %v", err)
-	}
-	c, err := (&net.Dialer{Timeout: 2 * time.Second}).DialContext(t.Context(), "tcp", u.Host)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("NATS at %s: %v (CI=true: a missing service is a failure)", u.Redacted(), err)
-		}
-		t.Skipf("no NATS at %s (%v); set KRONOS_TEST_NATS_URL", u.Redacted(), err)
-	}
-	_ = c.Close()
-	return raw
-}
 
 // closedPort returns a loopback address nothing listens on.
 func closedPort(t *testing.T) string {
@@ -59,7 +34,7 @@ func TestMQCLI(t *testing.T) {
 	t.Parallel()
 	rdb := redistest.Client(t)
 	redisURL := redistest.URL(t)
-	natsURL := natsTestURL(t)
+	natsURL := brokertest.NATS(t)
 	prefix := redistest.Prefix()
 	stream := prefix + "mq-test"
 	t.Cleanup(func() { _ = rdb.Del(context.WithoutCancel(t.Context()), stream).Err() })

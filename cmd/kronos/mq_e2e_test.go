@@ -4,42 +4,15 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/shiyu-coder/kronos/internal/brokertest"
 	"github.com/shiyu-coder/kronos/internal/redistest"
 )
-
-// amqpTestURL returns the machine's RabbitMQ (KRONOS_TEST_AMQP_URL, or
-// amqp://guest:guest@127.0.0.1:5672/) once a client connects to it; without
-// one the test skips, except under CI=true.
-func amqpTestURL(t *testing.T) string {
-	t.Helper()
-	raw := os.Getenv("KRONOS_TEST_AMQP_URL")
-	if raw == "" {
-		raw = "amqp://guest:guest@127.0.0.1:5672/"
-	}
-	c, err := amqp.DialConfig(raw, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second)})
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("RabbitMQ at %s: %v (CI=true: a missing service is a failure)", redactURL(raw), err)
-		}
-		t.Skipf("no RabbitMQ at %s (%v); set KRONOS_TEST_AMQP_URL", redactURL(raw), err)
-	}
-	_ = c.Close()
-	return raw
-}
-
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	return "the URL"
-}
 
 // The built-in mq executor end to end in a server: the connection's
 // password comes from a secret, a task with a bad placeholder is refused
@@ -48,7 +21,7 @@ func redactURL(raw string) string {
 // while the task names it.
 func TestServerMQTaskPublishes(t *testing.T) {
 	t.Parallel()
-	raw := amqpTestURL(t)
+	raw := brokertest.AMQP(t)
 	broker, err := url.Parse(raw)
 	if err != nil {
 		t.Fatal(err)

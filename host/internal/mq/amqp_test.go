@@ -8,6 +8,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/shiyu-coder/kronos/internal/brokertest"
 )
 
 // testQueue declares an auto-deleted direct exchange and an exclusive queue
@@ -61,7 +63,7 @@ func receive(t *testing.T, d <-chan amqp.Delivery) amqp.Delivery {
 }
 
 func TestAMQPPublish(t *testing.T) {
-	u := amqpURL(t)
+	u := brokertest.AMQP(t)
 	for _, tc := range []struct {
 		name       string
 		inConfig   bool
@@ -112,7 +114,7 @@ func TestAMQPPublish(t *testing.T) {
 }
 
 func TestAMQPMissingExchange(t *testing.T) {
-	u := amqpURL(t)
+	u := brokertest.AMQP(t)
 	c := mustOpen(t, ConnConfig{URL: u})
 	ex := testID()
 	_, err := c.Publish(testCtx(t), Message{Exchange: ex, Topic: "k", Payload: []byte("x")})
@@ -133,7 +135,7 @@ func TestAMQPMissingExchange(t *testing.T) {
 }
 
 func TestAMQPBadPassword(t *testing.T) {
-	u, err := url.Parse(amqpURL(t))
+	u, err := url.Parse(brokertest.AMQP(t))
 	if err != nil {
 		t.Fatal(err)
 	}

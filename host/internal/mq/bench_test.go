@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/shiyu-coder/kronos/internal/brokertest"
 	"github.com/shiyu-coder/kronos/internal/redistest"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkPoolPublish(b *testing.B) {
 			return stream
 		}},
 		{"nats", func(b *testing.B) ConnConfig {
-			return ConnConfig{URL: brokerURL(b, "KRONOS_TEST_NATS_URL", "nats://127.0.0.1:4222")}
+			return ConnConfig{URL: brokertest.NATS(b)}
 		}, func(*testing.B) string { return testID() + ".bench" }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

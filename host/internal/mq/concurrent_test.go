@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/shiyu-coder/kronos/internal/brokertest"
 	"github.com/shiyu-coder/kronos/internal/redistest"
 )
 
@@ -35,7 +36,7 @@ func TestConcurrentPublish(t *testing.T) {
 			}
 		}},
 		{"nats", func(t *testing.T) (ConnConfig, Message, func() []string) {
-			u := natsURL(t)
+			u := brokertest.NATS(t)
 			nc, err := nats.Connect(u)
 			if err != nil {
 				t.Fatal(err)
@@ -60,7 +61,7 @@ func TestConcurrentPublish(t *testing.T) {
 			}
 		}},
 		{"jetstream", func(t *testing.T) (ConnConfig, Message, func() []string) {
-			u := natsURL(t)
+			u := brokertest.NATS(t)
 			_, st, id := testStream(t, u)
 			return ConnConfig{URL: u, JetStream: true}, Message{Topic: id + ".x"}, func() []string {
 				var got []string
@@ -75,7 +76,7 @@ func TestConcurrentPublish(t *testing.T) {
 			}
 		}},
 		{"rabbitmq", func(t *testing.T) (ConnConfig, Message, func() []string) {
-			u := amqpURL(t)
+			u := brokertest.AMQP(t)
 			ex, d := testQueue(t, u, "k")
 			return ConnConfig{URL: u}, Message{Exchange: ex, Topic: "k"}, func() []string {
 				var got []string
@@ -91,7 +92,7 @@ func TestConcurrentPublish(t *testing.T) {
 			}
 		}},
 		{"mqtt", func(t *testing.T) (ConnConfig, Message, func() []string) {
-			u := mqttURL(t)
+			u := brokertest.MQTT(t)
 			topic := testID()
 			msgs := mqttSubscribe(t, u, topic)
 			return ConnConfig{URL: u}, Message{Topic: topic, QoS: 1}, func() []string {

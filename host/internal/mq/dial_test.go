@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/shiyu-coder/kronos/internal/brokertest"
 	"github.com/shiyu-coder/kronos/internal/redistest"
 )
 
@@ -16,12 +17,12 @@ import (
 func TestDialIsUsed(t *testing.T) {
 	brokers := []struct {
 		name string
-		url  func(t *testing.T) string
+		url  func(t testing.TB) string
 	}{
-		{"redis", func(t *testing.T) string { return redistest.URL(t) }},
-		{"nats", natsURL},
-		{"rabbitmq", amqpURL},
-		{"mqtt", mqttURL},
+		{"redis", redistest.URL},
+		{"nats", brokertest.NATS},
+		{"rabbitmq", brokertest.AMQP},
+		{"mqtt", brokertest.MQTT},
 	}
 	errRefused := errors.New("refused by the test dialer")
 	for _, b := range brokers {

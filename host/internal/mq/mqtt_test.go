@@ -8,6 +8,8 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/shiyu-coder/kronos/internal/brokertest"
 )
 
 // mqttSubscribe subscribes to topic at QoS 2 and returns the messages.
@@ -26,7 +28,7 @@ func mqttSubscribe(t *testing.T, u, topic string) <-chan paho.Message {
 }
 
 func TestMQTTPublish(t *testing.T) {
-	u := mqttURL(t)
+	u := brokertest.MQTT(t)
 	c := mustOpen(t, ConnConfig{URL: u})
 	for qos := range 3 {
 		t.Run(fmt.Sprintf("qos %d", qos), func(t *testing.T) {
@@ -53,7 +55,7 @@ func TestMQTTPublish(t *testing.T) {
 }
 
 func TestMQTTRetain(t *testing.T) {
-	u := mqttURL(t)
+	u := brokertest.MQTT(t)
 	c := mustOpen(t, ConnConfig{URL: u})
 	topic := testID() + "/state"
 	if _, err := c.Publish(testCtx(t), Message{Topic: topic, Payload: []byte("on"), QoS: 1, Retain: true}); err != nil {
@@ -72,7 +74,7 @@ func TestMQTTRetain(t *testing.T) {
 }
 
 func TestMQTTRefusesWhatItCannotSend(t *testing.T) {
-	c := mustOpen(t, ConnConfig{URL: mqttURL(t)})
+	c := mustOpen(t, ConnConfig{URL: brokertest.MQTT(t)})
 	for _, m := range []Message{
 		{Topic: "t", Headers: map[string]string{"a": "b"}},
 		{Topic: "t", Key: "k"},

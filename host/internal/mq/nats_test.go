@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/shiyu-coder/kronos/internal/brokertest"
 )
 
 func checkNATSMsg(t *testing.T, msg *nats.Msg, payload string) {
@@ -29,7 +31,7 @@ func checkNATSMsg(t *testing.T, msg *nats.Msg, payload string) {
 
 func TestNATSPublish(t *testing.T) {
 	ctx := testCtx(t)
-	u := natsURL(t)
+	u := brokertest.NATS(t)
 	sub, err := nats.Connect(u)
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +88,7 @@ func testStream(t *testing.T, u string) (jetstream.JetStream, jetstream.Stream, 
 
 func TestJetStreamPublish(t *testing.T) {
 	ctx := testCtx(t)
-	u := natsURL(t)
+	u := brokertest.NATS(t)
 	_, st, id := testStream(t, u)
 	c := mustOpen(t, ConnConfig{URL: u, JetStream: true})
 	r, err := c.Publish(ctx, Message{Topic: id + ".orders", Payload: []byte("hello"), Headers: testHeaders})
@@ -115,7 +117,7 @@ func TestJetStreamPublish(t *testing.T) {
 }
 
 func TestJetStreamNoStream(t *testing.T) {
-	u := natsURL(t)
+	u := brokertest.NATS(t)
 	c := mustOpen(t, ConnConfig{URL: u, JetStream: true, Timeout: 2 * time.Second})
 	subject := testID() + ".nowhere"
 	_, err := c.Publish(testCtx(t), Message{Topic: subject, Payload: []byte("x")})

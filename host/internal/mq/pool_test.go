@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/shiyu-coder/kronos/internal/brokertest"
 )
 
 // fakeConn counts publishes and can be broken.
@@ -192,7 +194,7 @@ func TestPoolClose(t *testing.T) {
 // publish to a missing exchange closes the AMQP channel, and the next
 // publish goes out on a new connection.
 func TestPoolAMQPReopensAfterChannelClose(t *testing.T) {
-	u := amqpURL(t)
+	u := brokertest.AMQP(t)
 	ex, d := testQueue(t, u, "k")
 	p := NewPool(PoolConfig{})
 	t.Cleanup(func() { _ = p.Close() })
