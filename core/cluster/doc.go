@@ -81,7 +81,14 @@
 // instant before that call plus TTL minus Drift. A failed one is retried
 // every TTL/10; when the deadline passes without a success, the lease is
 // lost: Valid is already false, its Lost channel closes and Changes
-// signals. An extension also sets the lock again on a server that lost it
+// signals. The loss is declared by a timer that a starved process may run
+// late, and an extension in flight may land first: one that lands within
+// Drift past the deadline keeps the same lease (Redis still held the key
+// for this node), valid again, and the engine, which waits on a lease past
+// its deadline until it is extended or lost, fires what came meanwhile; one
+// that lands later ends the lease though Redis accepted it (the key may
+// have expired and changed hands meanwhile), and the partition is acquired
+// afresh under a new epoch. An extension also sets the lock again on a server that lost it
 // (restarted empty) where nobody else holds it; if it finds the lock
 // another's on a majority, the lease ends at once.
 //

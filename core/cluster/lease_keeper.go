@@ -275,8 +275,23 @@ func (l *Leaser) extend(ctx context.Context, ls *lease) {
 		l.nudge() // the loop unlocks it
 		return
 	}
+	if ok && !now.Before(ls.Deadline().Add(l.cfg.Drift)) {
+		// It landed after the key may have expired in Redis (no earlier
+		// than the deadline plus Drift): another node may have locked the
+		// partition, fired and let go of it meanwhile, and the extension
+		// set the key again. The lease cannot be trusted to have been
+		// this node's throughout, so it ends as at its deadline; the node
+		// acquires the partition afresh, under a new epoch.
+		l.endLapsed(ls, now)
+		return
+	}
 	if ok {
 		if d := before.Add(l.cfg.TTL - l.cfg.Drift); now.Before(d) {
+			// Also when the deadline passed before the call ended (an
+			// extension slower than planned, or an expiry timer not run
+			// yet): the key was this node's until now, so the same lease
+			// goes on. The engine waits on a lease past its deadline
+			// until it is extended or lost (engine.Lease.Valid).
 			ls.setDeadline(d)
 			ls.extendAt = before.Add(l.extendEvery)
 			return
@@ -316,6 +331,12 @@ func (l *Leaser) expire(ls *lease) {
 		ls.timer.Reset(d)
 		return
 	}
+	l.endLapsed(ls, now)
+}
+
+// endLapsed ends a lease that lapsed without a timely extension. The
+// caller holds mu.
+func (l *Leaser) endLapsed(ls *lease, now time.Time) {
 	ls.end()
 	ls.unlockAt = now
 	l.rep.expired = append(l.rep.expired, ls.partition)

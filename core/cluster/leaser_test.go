@@ -485,6 +485,93 @@ func TestLeaseDeadlineFollowsTheHoldersClock(t *testing.T) {
 	}
 }
 
+// starvedClock is a fake clock whose AfterFunc timers never run, as when
+// the goroutine that would declare a lease lost at its deadline is not
+// scheduled in time: only an extension decides the lease's fate.
+type starvedClock struct{ *clock.Fake }
+
+func (starvedClock) AfterFunc(time.Duration, func()) clock.Timer { return idleTimer{} }
+
+type idleTimer struct{}
+
+func (idleTimer) C() <-chan time.Time      { return nil }
+func (idleTimer) Stop() bool               { return false }
+func (idleTimer) Reset(time.Duration) bool { return false }
+
+// TestLeaseExtendedPastItsDeadline: an extension that lands after the
+// holder's deadline, while Redis still held the key for it (within Drift),
+// keeps the same lease, which is valid again and was never lost; one that
+// lands later, when the key may have expired and changed hands meanwhile,
+// ends the lease even though Redis accepted it, and the partition is
+// acquired again under a new epoch.
+func TestLeaseExtendedPastItsDeadline(t *testing.T) {
+	t.Parallel()
+	const partitions = 2
+	const ttl = 10 * time.Second // real Redis keys must outlive the test's steps
+	c := sharedRedis(t)
+	prefix := testPrefix(t, c)
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	clk := starvedClock{clock.NewFake(start)}
+	l, err := cluster.NewLeaser(cluster.LeaserConfig{
+		Clients: []redis.UniversalClient{c}, Prefix: prefix, NodeID: "f", Partitions: partitions,
+		TTL: ttl, Epochs: newEpochs(), Clock: clk, Logger: testLogger(nil),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Release(context.Background()) })
+	ctx := t.Context()
+	drift := ttl/50 + 5*time.Millisecond // the default
+
+	l.StepForTest(ctx)
+	held := l.Held()
+	if len(held) != partitions {
+		t.Fatalf("held %v after a step, want all %d", partitionsOf(held), partitions)
+	}
+	// Past the deadline, within Drift: not valid, not lost either.
+	clk.Set(held[0].(deadliner).Deadline().Add(drift / 2))
+	for _, ls := range held {
+		if ls.Valid(clk.Now()) || closed(ls.Lost()) {
+			t.Fatalf("partition %d: valid %v, lost %v past its deadline with no expiry run; want neither", ls.Partition(), ls.Valid(clk.Now()), closed(ls.Lost()))
+		}
+	}
+	l.StepForTest(ctx) // the extension lands
+	for _, ls := range held {
+		if !ls.Valid(clk.Now()) || closed(ls.Lost()) {
+			t.Errorf("partition %d: an extension within Drift of the deadline did not keep the lease (valid %v, lost %v)", ls.Partition(), ls.Valid(clk.Now()), closed(ls.Lost()))
+		}
+	}
+	if got := l.Held(); len(got) != partitions || got[0] != held[0] {
+		t.Fatalf("Held after the late extension = %v; want the same leases", partitionsOf(got))
+	}
+
+	// Past the new deadline by more than Drift: the extension Redis
+	// accepts ends the lease all the same.
+	clk.Set(held[0].(deadliner).Deadline().Add(2 * drift))
+	l.StepForTest(ctx)
+	for _, ls := range held {
+		if ls.Valid(clk.Now()) || !closed(ls.Lost()) {
+			t.Errorf("partition %d: an extension landing %v past the deadline kept the lease; want it lost", ls.Partition(), 2*drift)
+		}
+	}
+	if st := l.Stats(); st.Lost != partitions {
+		t.Errorf("stats %+v, want %d lost", st, partitions)
+	}
+	// The node unlocks and acquires the partitions again, under new epochs.
+	for range 3 {
+		l.StepForTest(ctx)
+	}
+	again := l.Held()
+	if len(again) != partitions {
+		t.Fatalf("held %v after the loss, want all %d again", partitionsOf(again), partitions)
+	}
+	for i, ls := range again {
+		if ls.Epoch() <= held[i].Epoch() {
+			t.Errorf("partition %d acquired again at epoch %d, want more than %d", ls.Partition(), ls.Epoch(), held[i].Epoch())
+		}
+	}
+}
+
 func TestLeaserConfigErrors(t *testing.T) {
 	c := redis.NewClient(&redis.Options{Addr: sharedRedisAddr})
 	defer c.Close()

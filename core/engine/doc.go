@@ -131,7 +131,11 @@
 // for this yet. The old owner, for its part, must not start what it
 // claimed once its lease is not Valid; to keep the window small, it
 // claims only instants its lease is Valid at (Lease.Valid accepts a
-// future instant for this). The new owner may be the same node, when its
+// future instant for this). A lease past its deadline is not yet lost: an
+// extension may land late and keep it, with no new owner to come, so
+// instants and claimed executions wait on it (deferred, retried every
+// 100 ms) until it is valid again or its Lost channel closes; only then
+// are they left to the next owner. The new owner may be the same node, when its
 // lease lapsed and came straight back: it remembers what it left pending
 // at the lapse and adopts those at once, while other pending rows of its
 // own count as stuck only 10 s past their instant (a result may still be

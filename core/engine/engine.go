@@ -301,13 +301,20 @@ func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 	// acknowledgement reaching this node (a connection cut at commit): it
 	// is retried with the same IDs, so that rows already stored are
 	// recognised as this claim's instead of as another claimant's.
-	var claims []core.Execution
+	var claims, unsure []core.Execution
 	for _, x := range e.unacked {
-		if en := e.tasks[x.TaskID]; en != nil && en.lease.Valid(x.ScheduledAt) {
+		en := e.tasks[x.TaskID]
+		switch {
+		case en == nil || ended(en.lease):
+			// Dropped or lost: the partition's next owner settles the
+			// instant from what the store holds.
+		case en.lease.Valid(x.ScheduledAt):
 			claims = append(claims, x)
+		default:
+			unsure = append(unsure, x) // kept until the lease is extended or lost
 		}
 	}
-	e.unacked = nil
+	e.unacked = unsure
 	var deferred []Entry
 	// A task due several times within the lead comes back to the queue at
 	// its next instant, so pop until nothing is due or the batch is full.
@@ -325,12 +332,16 @@ func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 				e.queue.Upsert(d.TaskID, next)
 			}
 			if !en.lease.Valid(d.At) {
-				if en.lease.Valid(now) {
-					// Held now, but not yet known to be held at that
-					// instant: claim it once the lease is extended.
+				if !ended(en.lease) {
+					// Not yet known to be held at that instant — or, past
+					// its deadline, not known to be held at all — but not
+					// lost either: an extension under way may still make
+					// it valid, and then the instant is claimed (late, if
+					// it passed meanwhile). Only a lease that ended leaves
+					// the instant to the partition's next owner, which
+					// settles it from the last instant claimed.
 					deferred = append(deferred, d)
 				}
-				// Otherwise it is not ours: its next owner fires it.
 				continue
 			}
 			claims = append(claims, core.Execution{
@@ -361,17 +372,32 @@ func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err != nil {
-		e.unacked = claims // retried as they are, IDs included
+		e.unacked = append(e.unacked, claims...) // retried as they are, IDs included
 		return now.Add(DefaultRetryDelay), fmt.Errorf("engine: claim %d executions: %w", len(claims), err)
 	}
 	for _, x := range claimed {
 		heap.Push(&e.ready, ready{x: x, at: x.ScheduledAt})
 	}
 	next := e.nextClaimLocked(now)
-	if len(deferred) > 0 && !next.After(now) {
+	if (len(deferred) > 0 || len(e.unacked) > 0) && !next.After(now) {
 		next = now.Add(deferredRetry)
 	}
 	return next, nil
+}
+
+// ended reports whether the lease is over for good (lost, handed off or
+// released). A lease whose Valid is false is not always over: its holder
+// may have an extension under way that lands after the deadline it
+// reckoned, and the same lease is valid again (cluster.Leaser keeps a
+// lease its extension kept in Redis). Until it ends, the engine waits on
+// it rather than leave its instants to a next owner that does not come.
+func ended(l Lease) bool {
+	select {
+	case <-l.Lost():
+		return true
+	default:
+		return false
+	}
 }
 
 // deferredRetry is how soon Claim looks again at instants it deferred
@@ -430,6 +456,16 @@ func (e *Engine) dueJobs(now time.Time) (jobs []job, next time.Time, more bool) 
 			continue
 		}
 		if en.lease != nil && !en.lease.Valid(now) {
+			if !ended(en.lease) {
+				// Past the lease's deadline but not lost: wait for the
+				// extension that keeps it or for the loss.
+				if !r.waited {
+					e.log.Warn("lease past its deadline at the instant, not extended yet; the execution waits for the extension or the loss", "task", x.TaskName, "scheduled_at", x.ScheduledAt)
+				}
+				r.at, r.waited = now.Add(deferredRetry), true
+				heap.Push(&e.ready, r) // after now: not popped again in this loop
+				continue
+			}
 			e.log.Warn("lease lost before the instant; leaving the execution to the partition's next owner", "task", x.TaskName, "scheduled_at", x.ScheduledAt)
 			e.leftPending[x.ID] = x.ScheduledAt
 			continue
@@ -899,6 +935,9 @@ type ready struct {
 	at time.Time
 	// en is the task as it was, for a retry; nil means the current one.
 	en *entry
+	// waited is set once the execution has waited at its instant for a
+	// lease past its deadline (dueJobs), so that it is logged once.
+	waited bool
 }
 
 // readyHeap orders claimed executions by start time, then task ID. It

@@ -27,11 +27,16 @@ type Lease interface {
 	// drift, never the lock service's word. at may lie in the future: the
 	// answer then says whether the holding lasts until then without being
 	// renewed, which bounds how far ahead executions may be claimed. The
-	// engine stops firing the partition the moment Valid is false. at comes
-	// from the same clock.Clock as the Leaser's.
+	// engine fires nothing of the partition while Valid(now) is false. at
+	// comes from the same clock.Clock as the Leaser's.
+	//
+	// Valid(now) may turn true again until Lost is closed: a holder whose
+	// extension lands after the deadline it reckoned keeps the same lease.
+	// The engine therefore waits on such a lease, holding its instants,
+	// and leaves them to the next owner only once Lost is closed.
 	Valid(at time.Time) bool
 	// Lost returns a channel that is closed when the lease is lost or
-	// released.
+	// released. That is final: the lease is never valid again.
 	Lost() <-chan struct{}
 }
 

@@ -283,3 +283,62 @@ func TestExecutionsLeftAtALapseAreAdoptedWhenTheLeaseReturns(t *testing.T) {
 		}
 	}
 }
+
+// TestALeasePastItsDeadlineThatIsExtendedLosesNoInstant: a holder's
+// extension can land after the deadline it reckoned, and the same lease
+// is valid again, with no loss and no new owner (cluster.Leaser keeps a
+// lease whose extension kept it in Redis). Instants that came while the
+// lease was past its deadline are claimed once it is extended, and an
+// execution claimed ahead whose instant came in that window waits for it:
+// neither is left to a next owner that never comes.
+func TestALeasePastItsDeadlineThatIsExtendedLosesNoInstant(t *testing.T) {
+	st := newStore(t)
+	clk := clock.NewFake(e0.Add(100 * time.Millisecond))
+	rec := &recorder{clock: clk}
+	var logs syncBuffer
+	// Valid until 2.5 s: the first claim takes the instants at 1 s and 2 s.
+	l := newShortLeaser(4, e0.Add(2500*time.Millisecond))
+	e, err := engine.New(t.Context(), engine.Config{Store: st, Executor: rec, Clock: clk, NodeID: "n", Leaser: l, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := createTask(t, st, "tick", "* * * * * *")
+	if err := e.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	one := []*engine.Engine{e}
+	drive(t, clk, one, e0.Add(1100*time.Millisecond))
+	// The loop is starved past the deadline: the instant at 2 s, claimed
+	// ahead, is due while the lease is past it, and so are the instants
+	// at 3 s and 4 s, not claimed yet.
+	clk.Set(e0.Add(2700 * time.Millisecond))
+	drive(t, clk, one, e0.Add(4200*time.Millisecond))
+	if !strings.Contains(logs.String(), "not extended yet") {
+		t.Fatalf("no claimed execution waited on the lease; the test did not set up its case:\n%s", logs.String())
+	}
+	if n := len(rec.snapshot()); n != 1 {
+		t.Fatalf("%d executions ran while the lease was past its deadline; want only the one at 1 s", n)
+	}
+	// The extension lands: the lease is valid again, never lost.
+	for step := range 4 {
+		l.extend(clk.Now().Add(1500 * time.Millisecond))
+		drive(t, clk, one, e0.Add(time.Duration(step+5)*time.Second+200*time.Millisecond))
+	}
+	end := e0.Add(8 * time.Second)
+	page, err := st.ExecutionList(t.Context(), store.ExecutionListParams{Namespace: core.DefaultNamespace, TaskID: task.ID, Limit: store.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[int64]int{}
+	for _, x := range page.Executions {
+		at[x.ScheduledAt.Unix()]++
+		if x.Status != core.StatusSucceeded && !x.ScheduledAt.After(end) {
+			t.Errorf("the instant %s is %s (%s); want it run once the lease was extended", x.ScheduledAt.Format("15:04:05"), x.Status, x.Reason)
+		}
+	}
+	for s := e0.Add(time.Second); !s.After(end); s = s.Add(time.Second) {
+		if n := at[s.Unix()]; n != 1 {
+			t.Errorf("the instant %s: %d executions, want exactly 1", s.Format("15:04:05"), n)
+		}
+	}
+}
