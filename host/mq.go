@@ -58,6 +58,23 @@ type MQConnections interface {
 	MQConnection(ctx context.Context, namespace, name string) (conn core.MQConnection, password string, err error)
 }
 
+// MissingMQConnectionError is an error an MQConnections may return for a
+// connection it lacks, with its own hint of how to supply it in place of
+// the server's ("create it with: kronos mq create …"). It counts as
+// store.ErrNotFound: the plugin is told not_found.
+type MissingMQConnectionError struct {
+	Namespace, Name string
+	// Hint says how to supply the connection.
+	Hint string
+}
+
+func (e *MissingMQConnectionError) Error() string {
+	return fmt.Sprintf("namespace %q has no MQ connection %q: %s", e.Namespace, e.Name, e.Hint)
+}
+
+// Is makes errors.Is(err, store.ErrNotFound) hold.
+func (e *MissingMQConnectionError) Is(target error) bool { return target == store.ErrNotFound }
+
 // hostMQPublish is the mq_publish host function: it publishes one message
 // on a pooled connection of the call's namespace, under the call's network
 // policy, and answers with the receipt or an error value.
@@ -169,7 +186,10 @@ func (rt *Runtime) mqConnConfig(ctx context.Context, namespace, name string, pol
 		return core.MQConnection{}, mq.ConnConfig{}, &abi.MQError{Kind: MQErrOther, Message: "mq_publish: mq is not available on this host"}
 	}
 	conn, password, err := rt.cfg.MQ.MQConnection(ctx, namespace, name)
+	var missing *MissingMQConnectionError
 	switch {
+	case errors.As(err, &missing):
+		return conn, mq.ConnConfig{}, &abi.MQError{Kind: MQErrNotFound, Message: "mq_publish: " + missing.Error()}
 	case errors.Is(err, store.ErrNotFound):
 		return conn, mq.ConnConfig{}, &abi.MQError{Kind: MQErrNotFound, Message: fmt.Sprintf(
 			"mq_publish: namespace %q has no MQ connection %q: create it with: kronos mq create %s --url … (add --namespace %s)",

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/shiyu-coder/kronos/api"
@@ -144,18 +145,42 @@ func (e *moduleError) ExitCode() int {
 }
 
 // newLocalRuntime returns a Wasm runtime for local runs: kv in memory, the
-// compilation cache under the user's cache directory when there is one.
-func newLocalRuntime(ctx context.Context) (*host.Runtime, error) {
+// MQ connections given (nil: none), and the compilation cache of
+// --wasm-cache-dir, else $KRONOS_WASM_CACHE_DIR, else the one under the
+// user's cache directory that servers share (as `kronos server`).
+func newLocalRuntime(ctx context.Context, cacheDir string, mqs *plugindev.MQConnections) (*host.Runtime, error) {
 	cfg := host.Config{KV: &plugindev.MemoryKV{}, Logger: slog.New(slog.DiscardHandler)}
-	if dir, err := os.UserCacheDir(); err == nil {
-		cfg.CacheDir = filepath.Join(dir, "kronos", wasmCacheDir)
+	if mqs != nil {
+		cfg.MQ = mqs
+	}
+	if cacheDir == "" {
+		cacheDir = os.Getenv(envName(keyWasmCacheDir))
+	}
+	switch cacheDir {
+	case wasmCacheOff:
+	case "":
+		if dir, err := os.UserCacheDir(); err == nil {
+			cfg.CacheDir = filepath.Join(dir, "kronos", wasmCacheDir)
+		}
+	default:
+		cfg.CacheDir = cacheDir
+		rt, err := host.NewRuntime(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("--%s %s: %w; choose a directory this user owns, or %q to compile in memory", keyWasmCacheDir, cacheDir, err, wasmCacheOff)
+		}
+		return rt, nil
 	}
 	rt, err := host.NewRuntime(ctx, cfg)
 	if err != nil && cfg.CacheDir != "" {
-		cfg.CacheDir = "" // an unwritable cache directory: compile in memory
+		cfg.CacheDir = "" // an unwritable default directory: compile in memory
 		rt, err = host.NewRuntime(ctx, cfg)
 	}
 	return rt, err
+}
+
+// wasmCacheFlag adds --wasm-cache-dir to a command that compiles plugins.
+func wasmCacheFlag(cmd *cobra.Command, dir *string) {
+	cmd.Flags().StringVar(dir, keyWasmCacheDir, "", "`dir` of the compiled plugins' native code (default: $"+envName(keyWasmCacheDir)+", else <user cache dir>/kronos/wasm-cache, as kronos server; \""+wasmCacheOff+"\" compiles in memory)")
 }
 
 // checkModule runs the checks of an upload (host.Executor.Install): the
@@ -201,7 +226,7 @@ func readModule(cmd *cobra.Command, file string) ([]byte, error) {
 }
 
 func newPluginValidateCmd() *cobra.Command {
-	var function string
+	var function, cacheDir string
 	cmd := &cobra.Command{
 		Use:   "validate FILE.wasm",
 		Short: "Check a module as an upload would, offline",
@@ -219,7 +244,7 @@ exits with code 5 (1 for one too large).`,
 				return err
 			}
 			ctx := cmd.Context()
-			rt, err := newLocalRuntime(ctx)
+			rt, err := newLocalRuntime(ctx, cacheDir, nil)
 			if err != nil {
 				return err
 			}
@@ -233,6 +258,7 @@ exits with code 5 (1 for one too large).`,
 		},
 	}
 	cmd.Flags().StringVar(&function, "function", "", "the export a plain Extism plugin runs (default: execute)")
+	wasmCacheFlag(cmd, &cacheDir)
 	return cmd
 }
 
@@ -320,6 +346,8 @@ func newPluginTestCmd() *cobra.Command {
 		pages            uint32
 		allowPrivate     bool
 		allowHosts       []string
+		mqFlags          []string
+		mqFile, cacheDir string
 	)
 	cmd := &cobra.Command{
 		Use:   "test FILE.wasm --config CONFIG.json",
@@ -329,8 +357,17 @@ upload, the task config validated against the plugin's schema (and by its
 validate export, if it has one), then execute
 with the real host functions (http through the egress policy, which refuses
 private addresses unless --allow-private-networks; kv in memory, empty at the
-start; log) and the server's default limits: memory 1024 pages (64 MiB),
-timeout 5m, output 1 MiB, log 256 KiB.
+start; log; mq_publish over the connections of --mq-connection and
+--mq-connections, through the same policy) and the server's default limits:
+memory 1024 pages (64 MiB), timeout 5m, output 1 MiB, log 256 KiB.
+
+An MQ connection is NAME=URL, such as orders=nats://127.0.0.1:4222 or
+events=amqp://guest:guest@127.0.0.1:5672/ (a password in the URL is used as the
+connection's password: a local run has no secrets). For broker options, give a
+JSON file of connections by name, with the fields of "kronos mq create" and a
+password: {"events": {"url": "amqp://127.0.0.1:5672/", "username": "guest",
+"password": "guest", "exchange": "events", "persistent": true}}. Messages are
+really published.
 
 It prints the status, the duration, the peak memory of the plugin's instance,
 the output (pretty JSON), the log lines and which limits the run came near (80 %
@@ -366,8 +403,23 @@ Compiled modules are cached under the user's cache directory
 			if task == "" {
 				task = strings.TrimSuffix(filepath.Base(args[0]), ".wasm")
 			}
+			var mqs plugindev.MQConnections
+			for _, spec := range mqFlags {
+				if err := mqs.AddFlag(spec); err != nil {
+					return &usageError{err: fmtUsage(cmd, err)}
+				}
+			}
+			if mqFile != "" {
+				b, err := readInput(cmd, mqFile)
+				if err != nil {
+					return err
+				}
+				if err := mqs.AddFile(mqFile, b); err != nil {
+					return &usageError{err: fmtUsage(cmd, err)}
+				}
+			}
 			lim := host.Limits{MemoryPages: pages, Timeout: timeout, Network: host.NetworkPolicy{AllowPrivate: allowPrivate, AllowedHosts: allowHosts}}
-			return runPluginTest(cmd, args[0], wasm, config, task, lim)
+			return runPluginTest(cmd, args[0], wasm, config, task, lim, localRun{cacheDir: cacheDir, mq: &mqs})
 		},
 	}
 	f := cmd.Flags()
@@ -376,8 +428,17 @@ Compiled modules are cached under the user's cache directory
 	f.DurationVar(&timeout, "timeout", 0, "the execution's timeout (default: the server's, 5m)")
 	f.Uint32Var(&pages, "memory-pages", 0, "the memory limit in 64 KiB pages, 16 to 65536 (default: the server's, 1024 = 64 MiB)")
 	f.BoolVar(&allowPrivate, "allow-private-networks", false, "let http reach loopback, private and link-local addresses (as kronos server --allow-private-networks)")
-	f.StringArrayVar(&allowHosts, "allow-host", nil, `a host http may reach, such as api.example.com or *.example.com; repeat it (default: any public host)`)
+	f.StringArrayVar(&allowHosts, "allow-host", nil, `a host http and mq_publish may reach, such as api.example.com or *.example.com; repeat it (default: any public host)`)
+	f.StringArrayVar(&mqFlags, "mq-connection", nil, "an MQ connection mq_publish may name, as `NAME=URL`; repeat it")
+	f.StringVar(&mqFile, "mq-connections", "", "a JSON `file` of MQ connections by name, with broker options and passwords (- for stdin)")
+	wasmCacheFlag(cmd, &cacheDir)
 	return cmd
+}
+
+// localRun is where a local run's host functions lead.
+type localRun struct {
+	cacheDir string
+	mq       *plugindev.MQConnections
 }
 
 // readInput reads a file, or stdin for "-".
@@ -414,9 +475,12 @@ type testRun struct {
 
 // runPluginTest checks the module and the config, runs one execution and
 // prints the report.
-func runPluginTest(cmd *cobra.Command, file string, wasm []byte, config json.RawMessage, task string, lim host.Limits) error {
+func runPluginTest(cmd *cobra.Command, file string, wasm []byte, config json.RawMessage, task string, lim host.Limits, local localRun) error {
 	ctx := cmd.Context()
-	rt, err := newLocalRuntime(ctx)
+	// A broker that refuses shows in the run's result; go-redis's own line
+	// about the failed dial would only repeat it on stderr.
+	redis.SetLogger(redisLogger{slog.New(slog.DiscardHandler)})
+	rt, err := newLocalRuntime(ctx, local.cacheDir, local.mq)
 	if err != nil {
 		return err
 	}
@@ -550,6 +614,10 @@ func printRun(w io.Writer, run testRun, lim host.Limits, pages uint32) {
 	fmt.Fprintf(w, "status:   %s\n", run.status)
 	if run.errMsg != "" {
 		fmt.Fprintf(w, "error:    %s\n", run.errMsg)
+		if strings.Contains(run.errMsg, "does not allow private networks") {
+			// The message speaks of a server's namespace policy.
+			fmt.Fprintln(w, "hint:     a local run reaches loopback and private addresses with --allow-private-networks")
+		}
 	}
 	fmt.Fprintf(w, "duration: %s\n", run.res.Duration.Round(time.Microsecond))
 	// The instance's memory when the call ended: Wasm memory only grows,

@@ -5,12 +5,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/shiyu-coder/kronos/host"
+	"github.com/shiyu-coder/kronos/internal/brokertest"
+	"github.com/shiyu-coder/kronos/internal/redistest"
 	"github.com/shiyu-coder/kronos/internal/wasmtest"
+	"github.com/shiyu-coder/kronos/plugins"
 )
 
 // devPlugins are the modules the `kronos plugin` tests run, built once.
@@ -336,5 +343,111 @@ func TestPluginInitRefuses(t *testing.T) {
 				t.Errorf("%s was written", dir)
 			}
 		})
+	}
+}
+
+// `kronos plugin test` of the built-in mq plugin publishes through the
+// connections given on the command line: to the machine's Redis (the
+// entry is read back), and to RabbitMQ with the password taken from the
+// URL (a consumer gets the message); a connection the run lacks says which
+// flag to pass, and loopback without --allow-private-networks says so too.
+func TestPluginTestPublishesMQ(t *testing.T) {
+	t.Parallel()
+	kronosBinary(t) // warms testWasmCache with the built-in plugins
+	found, _ := plugins.Builtins()
+	if found["mq"] == nil {
+		t.Fatalf("this binary embeds no mq plugin: run %s first", plugins.BuildCommand)
+	}
+	dir := t.TempDir()
+	module := filepath.Join(dir, "mq.wasm")
+	writeFile(t, module, string(found["mq"]))
+
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix()
+	stream := prefix + "plugin-test"
+	t.Cleanup(func() { _ = rdb.Del(context.WithoutCancel(t.Context()), stream).Err() })
+	rabbitURL := brokertest.AMQP(t)
+	conn, err := amqp.Dial(rabbitURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue := strings.TrimSuffix(prefix, ":") + ".plugin-test"
+	if _, err := ch.QueueDeclare(queue, false, true, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = ch.QueueDelete(queue, false, false, false) })
+
+	redisCfg := filepath.Join(dir, "redis.json")
+	writeFile(t, redisCfg, `{"connection": "events", "topic": "`+stream+`", "payload": "hello ${execution.task}"}`)
+	rabbitCfg := filepath.Join(dir, "rabbit.json")
+	writeFile(t, rabbitCfg, `{"connection": "rabbit", "topic": "`+queue+`", "payload_json": {"task": "${execution.task}"}}`)
+	base := []string{"plugin", "test", module, "--wasm-cache-dir", testWasmCache, "--task", "nightly"}
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout []string
+	}{
+		{
+			name:   "to Redis",
+			args:   []string{"--config", redisCfg, "--mq-connection", "events=" + redistest.URL(t), "--allow-private-networks"},
+			stdout: []string{"status:   succeeded", `"broker": "redis"`, `"id": "`, "published connection=events broker=redis"},
+		},
+		{
+			name:   "to RabbitMQ, the password from the URL",
+			args:   []string{"--config", rabbitCfg, "--mq-connection", "rabbit=" + rabbitURL, "--allow-private-networks"},
+			stdout: []string{"status:   succeeded", `"broker": "rabbitmq"`},
+		},
+		{
+			name:   "a connection the run lacks",
+			args:   []string{"--config", redisCfg, "--mq-connection", "other=" + redistest.URL(t)},
+			code:   exitFailure,
+			stdout: []string{"not_found", "pass --mq-connection events=URL to kronos plugin test (this run has other)"},
+		},
+		{
+			name:   "loopback without --allow-private-networks",
+			args:   []string{"--config", redisCfg, "--mq-connection", "events=" + redistest.URL(t)},
+			code:   exitFailure,
+			stdout: []string{"refused", "hint:     a local run reaches loopback and private addresses with --allow-private-networks"},
+		},
+	} {
+		r := runCLI(t, "", append(slices.Clone(base), tc.args...)...)
+		if r.code != tc.code {
+			t.Fatalf("%s: exit code %d, want %d\nstdout: %s\nstderr: %s", tc.name, r.code, tc.code, r.stdout, r.stderr)
+		}
+		for _, s := range tc.stdout {
+			if !strings.Contains(r.stdout, s) {
+				t.Errorf("%s: stdout lacks %q:\n%s", tc.name, s, r.stdout)
+			}
+		}
+		if strings.Contains(r.stdout+r.stderr, "guest:guest") {
+			t.Errorf("%s: the password was printed:\n%s\n%s", tc.name, r.stdout, r.stderr)
+		}
+	}
+
+	entries, err := rdb.XRange(t.Context(), stream, "-", "+").Result()
+	if err != nil || len(entries) != 1 || entries[0].Values["payload"] != "hello nightly" {
+		t.Errorf("the stream holds %v (%v); want one entry with payload \"hello nightly\"", entries, err)
+	}
+	var got amqp.Delivery
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var ok bool
+		if got, ok, err = ch.Get(queue, true); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the message did not reach the RabbitMQ queue")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if string(got.Body) != `{"task":"nightly"}` {
+		t.Errorf("RabbitMQ got %q, want {\"task\":\"nightly\"}", got.Body)
 	}
 }

@@ -43,7 +43,6 @@ type clusterNode struct {
 // the store, and prepares this node's membership and leaser (Run starts
 // them).
 func startCluster(ctx context.Context, cfg Config, st store.Store, nodeID, addr string, started time.Time, running func() int, log *slog.Logger) (*clusterNode, error) {
-	redis.SetLogger(redisLogger{log.With("component", "redis")})
 	clients, err := cluster.NewRedisClients(cfg.Redis)
 	if err != nil {
 		return nil, err

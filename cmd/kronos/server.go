@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/oklog/run"
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -214,6 +215,10 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 	if cfg.Dev {
 		log.Warn("--dev: requests without credentials act as an owner; this server listens on loopback only", "addr", cfg.Addr)
 	}
+	// go-redis logs a failed dial through its global logger: the mq
+	// executor's Redis connections (both modes) and cluster mode's lead it
+	// to this log, at debug, where the errors returned say what failed.
+	redis.SetLogger(redisLogger{log.With("component", "redis")})
 	rt, ex, err := startExecutor(ctx, cfg, builtins, st, vault, log.With("component", "wasm"))
 	if err != nil {
 		return err
