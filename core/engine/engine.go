@@ -460,7 +460,7 @@ func (e *Engine) dueJobs(now time.Time) (jobs []job, next time.Time, more bool) 
 				// Past the lease's deadline but not lost: wait for the
 				// extension that keeps it or for the loss.
 				if !r.waited {
-					e.log.Warn("lease past its deadline at the instant, not extended yet; the execution waits for the extension or the loss", "task", x.TaskName, "scheduled_at", x.ScheduledAt)
+					e.log.Debug("lease past its deadline at the instant, not extended yet; the execution waits for the extension or the loss", "task", x.TaskName, "scheduled_at", x.ScheduledAt)
 				}
 				r.at, r.waited = now.Add(deferredRetry), true
 				heap.Push(&e.ready, r) // after now: not popped again in this loop

@@ -298,7 +298,8 @@ func TestALeasePastItsDeadlineThatIsExtendedLosesNoInstant(t *testing.T) {
 	var logs syncBuffer
 	// Valid until 2.5 s: the first claim takes the instants at 1 s and 2 s.
 	l := newShortLeaser(4, e0.Add(2500*time.Millisecond))
-	e, err := engine.New(t.Context(), engine.Config{Store: st, Executor: rec, Clock: clk, NodeID: "n", Leaser: l, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	debug := &slog.HandlerOptions{Level: slog.LevelDebug}
+	e, err := engine.New(t.Context(), engine.Config{Store: st, Executor: rec, Clock: clk, NodeID: "n", Leaser: l, Logger: slog.New(slog.NewTextHandler(&logs, debug))})
 	if err != nil {
 		t.Fatal(err)
 	}
