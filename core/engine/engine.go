@@ -307,7 +307,11 @@ func (e *Engine) Claim(ctx context.Context, now time.Time) (time.Time, error) {
 		switch {
 		case en == nil || ended(en.lease):
 			// Dropped or lost: the partition's next owner settles the
-			// instant from what the store holds.
+			// instant from what the store holds. Should that be this
+			// node, a row the claim did commit is its own and recent,
+			// which adoption would take for a result still on its way:
+			// it is remembered as left pending (it never started).
+			e.leftPending[x.ID] = x.ScheduledAt
 		case en.lease.Valid(x.ScheduledAt):
 			claims = append(claims, x)
 		default:

@@ -343,3 +343,71 @@ func TestALeasePastItsDeadlineThatIsExtendedLosesNoInstant(t *testing.T) {
 		}
 	}
 }
+
+// unackedStore commits a claim and then reports it failed, once, as when
+// the connection is cut after the commit and before its acknowledgement.
+type unackedStore struct {
+	store.Store
+	mu   sync.Mutex
+	fail bool
+}
+
+func (s *unackedStore) ExecutionClaim(ctx context.Context, xs []core.Execution) ([]core.Execution, error) {
+	got, err := s.Store.ExecutionClaim(ctx, xs)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil && s.fail && len(got) > 0 {
+		s.fail = false
+		return nil, fmt.Errorf("connection reset after the commit of %d rows", len(got))
+	}
+	return got, err
+}
+
+// TestAClaimUnacknowledgedAtALapseIsAdoptedWhenTheLeaseReturns: a claim
+// commits but its acknowledgement is lost, and the lease lapses before the
+// retry; the node gets the partitions back at once. The rows it claimed
+// are its own and recent, yet they never started: they are adopted and
+// run, not left pending as results on their way to the store.
+func TestAClaimUnacknowledgedAtALapseIsAdoptedWhenTheLeaseReturns(t *testing.T) {
+	st := &unackedStore{Store: newStore(t), fail: true}
+	clk := clock.NewFake(e0.Add(100 * time.Millisecond))
+	rec := &recorder{clock: clk}
+	l := engine.NewLocalLeaser(engine.LocalLeaserConfig{Partitions: 4})
+	e, err := engine.New(t.Context(), engine.Config{Store: st, Executor: rec, Clock: clk, NodeID: "a", Leaser: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := createTask(t, st, "tick", "* * * * * *")
+	if err := e.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Claim(t.Context(), clk.Now()); err == nil {
+		t.Fatal("the first claim reported no error; the test did not set up its case")
+	}
+	l.Revoke(0, 1, 2, 3)
+	if _, err := e.Claim(t.Context(), clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	l.Grant(0, 1, 2, 3)
+	if err := e.Rebalance(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	end := e0.Add(5 * time.Second)
+	drive(t, clk, []*engine.Engine{e}, end)
+	page, err := st.ExecutionList(t.Context(), store.ExecutionListParams{Namespace: core.DefaultNamespace, TaskID: task.ID, Limit: store.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[int64]int{}
+	for _, x := range page.Executions {
+		at[x.ScheduledAt.Unix()]++
+		if x.Status == core.StatusPending && !x.ScheduledAt.After(end) {
+			t.Errorf("the instant %s was left pending: nobody ran or settled it", x.ScheduledAt.Format("15:04:05"))
+		}
+	}
+	for s := e0.Add(time.Second); !s.After(end); s = s.Add(time.Second) {
+		if n := at[s.Unix()]; n != 1 {
+			t.Errorf("the instant %s: %d executions, want exactly 1", s.Format("15:04:05"), n)
+		}
+	}
+}
