@@ -143,7 +143,7 @@ func checkWritableDir(dir string) error {
 // returns once all are compiled, or early when ctx ends (a compilation in
 // progress runs to its end: wazero cannot stop one). A built-in that does
 // not compile is an error: the binary is broken.
-func precompileBuiltins(ctx context.Context, ex *host.Executor, log *slog.Logger) error {
+func precompileBuiltins(ctx context.Context, rt *host.Runtime, ex *host.Executor, log *slog.Logger) error {
 	for _, name := range ex.BuiltinNames() {
 		if stopping(ctx) {
 			return nil
@@ -172,18 +172,34 @@ func precompileBuiltins(ctx context.Context, ex *host.Executor, log *slog.Logger
 	if n > 0 {
 		log.Info("stored plugins compiled", "count", n, "took", time.Since(start).Round(time.Millisecond))
 	}
+	pruneWasmCache(rt, log)
 	return nil
+}
+
+// pruneWasmCache deletes what the compilation cache holds for plugins no
+// server of this user has used for host.DefaultCacheUnusedFor (older
+// builds', older versions'), once the plugins in use are compiled. A
+// failure only warns: the cache is an optimisation.
+func pruneWasmCache(rt *host.Runtime, log *slog.Logger) {
+	st, err := rt.PruneCache(time.Now(), host.DefaultCacheUnusedFor)
+	if err != nil {
+		log.Warn("could not prune the plugin compilation cache; it keeps what it could not delete", "err", err)
+	}
+	if st.Removed > 0 {
+		log.Info("pruned the plugin compilation cache of entries unused for 30 days",
+			"removed", st.Removed, "freed_mib", st.Freed>>20, "kept", st.Kept, "kept_mib", st.KeptBytes>>20)
+	}
 }
 
 // precompileActor is precompileBuiltins as a run group actor: it stays
 // until interrupted, so that finishing does not stop the server; a
 // built-in that does not compile does. Interrupting it waits for the
 // compilation in progress, if any.
-func precompileActor(ctx context.Context, ex *host.Executor, log *slog.Logger) (execute func() error, interrupt func(error)) {
+func precompileActor(ctx context.Context, rt *host.Runtime, ex *host.Executor, log *slog.Logger) (execute func() error, interrupt func(error)) {
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var done atomic.Bool
 	execute = func() error {
-		err := precompileBuiltins(pctx, ex, log)
+		err := precompileBuiltins(pctx, rt, ex, log)
 		done.Store(true)
 		if err != nil {
 			return err

@@ -414,7 +414,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 	{
 		// The plugins compile in the background, so that the server
 		// answers at once; what needs one meanwhile waits for it.
-		g.Add(precompileActor(ctx, ex, log.With("component", "wasm")))
+		g.Add(precompileActor(ctx, rt, ex, log.With("component", "wasm")))
 	}
 	{
 		// Retention: a failed pass is logged and retried, never fatal; a
