@@ -45,7 +45,7 @@ type MQConnectionInput struct {
 	Exchange           string `json:"exchange,omitempty" doc:"AMQP only: the exchange of messages that name none; the default exchange when empty." example:"events"`
 	Persistent         bool   `json:"persistent,omitempty" doc:"AMQP only: messages are persistent (delivery mode 2)."`
 	MaxLen             int64  `json:"max_len,omitempty" doc:"Redis only: caps each stream with XADD MAXLEN ~ max_len; 0 is no cap." example:"100000"`
-	ClientID           string `json:"client_id,omitempty" doc:"MQTT only: the client ID; a random one when empty." example:"kronos-publisher"`
+	ClientID           string `json:"client_id,omitempty" doc:"MQTT only: the client ID; a random one when empty. ${node} in it stands for the node's ID, so that the nodes of a cluster connect as different clients (a broker disconnects a client when another connects with its ID)." example:"kronos-${node}"`
 }
 
 // connection turns the input into a core connection. An unparsable

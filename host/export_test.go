@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"testing"
 )
 
@@ -24,3 +25,13 @@ func MQOpens(rt *Runtime) int64 { return rt.mqOpens.Load() }
 
 // MQPoolLen is the number of pooled broker connections.
 func MQPoolLen(rt *Runtime) int { return rt.mq.Len() }
+
+// MQClientIDOf is the MQTT client ID a connection of the namespace gets on
+// this runtime's node.
+func MQClientIDOf(ctx context.Context, rt *Runtime, namespace, name string) (string, error) {
+	_, cfg, bad := rt.mqConnConfig(ctx, namespace, name, NetworkPolicy{})
+	if bad != nil {
+		return "", errors.New(bad.Message)
+	}
+	return cfg.ClientID, nil
+}

@@ -213,10 +213,25 @@ func (rt *Runtime) mqConnConfig(ctx context.Context, namespace, name string, pol
 		MaxLen:             conn.MaxLen,
 		Exchange:           conn.Exchange,
 		Persistent:         conn.Persistent,
-		ClientID:           conn.ClientID,
+		ClientID:           mqClientID(conn.ClientID, rt.cfg.NodeID),
 		Dial:               rt.httpClient(policy).Dial,
 		DialKey:            hex.EncodeToString(sum[:]),
 	}, nil
+}
+
+// MQNodePlaceholder in an MQTT client_id stands for the node's ID.
+const MQNodePlaceholder = "${node}"
+
+// mqClientID returns the MQTT client ID of a connection on this node: its
+// client_id with MQNodePlaceholder replaced. A broker disconnects a client
+// when another connects with its ID, and every node keeps a connection of
+// its own, so a fixed ID makes the nodes of a cluster take turns
+// disconnecting each other; "kronos-${node}" does not.
+func mqClientID(clientID, nodeID string) string {
+	if nodeID == "" {
+		nodeID = "kronos"
+	}
+	return strings.ReplaceAll(clientID, MQNodePlaceholder, nodeID)
 }
 
 // mqBroker names a connection's broker as abi.MQPublishResponse does.

@@ -544,3 +544,24 @@ func TestTestMQ(t *testing.T) {
 		t.Fatalf("TestMQ left %d pooled connections", n)
 	}
 }
+
+// ${node} in an MQTT client_id stands for the runtime's node ID, so that
+// the nodes of a cluster connect as different clients.
+func TestMQClientIDNamesTheNode(t *testing.T) {
+	conns := &pubConns{conns: map[string]pubConn{}}
+	conns.add("events", "mqtt://127.0.0.1:1883", "")
+	c := conns.conns["a/events"]
+	c.conn.ClientID = "pub-${node}-x"
+	conns.conns["a/events"] = c
+	for nodeID, want := range map[string]string{"node-7": "pub-node-7-x", "": "pub-kronos-x"} {
+		rt, err := host.NewRuntime(t.Context(), host.Config{MQ: conns, NodeID: nodeID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := host.MQClientIDOf(t.Context(), rt, "a", "events")
+		_ = rt.Close(t.Context())
+		if err != nil || got != want {
+			t.Errorf("node %q: client ID %q, %v; want %q", nodeID, got, err, want)
+		}
+	}
+}

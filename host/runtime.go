@@ -35,6 +35,10 @@ type Config struct {
 	// MQ resolves the connections of the mq_publish host function. Nil
 	// makes it answer with an error value.
 	MQ MQConnections
+	// NodeID is this node's ID: an MQTT client_id's ${node} stands for
+	// it, so that the nodes of a cluster connect as different clients.
+	// Empty reads "kronos".
+	NodeID string
 	// MaxIdleInstances is how many idle instances each pool keeps.
 	// Defaults to DefaultMaxIdleInstances.
 	MaxIdleInstances int

@@ -97,7 +97,7 @@ must exist. An invalid setting is reported with its field (exit code 5).`,
 	f.StringVar(&exchange, "exchange", "", "AMQP: the exchange of messages that name none")
 	f.BoolVar(&persistent, "persistent", false, "AMQP: publish persistent messages")
 	f.Int64Var(&maxLen, "max-len", 0, "Redis: cap each stream at about this many entries (default: no cap)")
-	f.StringVar(&clientID, "client-id", "", "MQTT: the client ID (default: a random one)")
+	f.StringVar(&clientID, "client-id", "", "MQTT: the client ID, where ${node} stands for the node's ID, such as kronos-${node} (default: a random one)")
 	f.StringVar(&description, "description", "", "what the broker is for")
 	return cmd
 }

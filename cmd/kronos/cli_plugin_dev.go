@@ -149,7 +149,7 @@ func (e *moduleError) ExitCode() int {
 // --wasm-cache-dir, else $KRONOS_WASM_CACHE_DIR, else the one under the
 // user's cache directory that servers share (as `kronos server`).
 func newLocalRuntime(ctx context.Context, cacheDir string, mqs *plugindev.MQConnections) (*host.Runtime, error) {
-	cfg := host.Config{KV: &plugindev.MemoryKV{}, Logger: slog.New(slog.DiscardHandler)}
+	cfg := host.Config{KV: &plugindev.MemoryKV{}, NodeID: "local", Logger: slog.New(slog.DiscardHandler)}
 	if mqs != nil {
 		cfg.MQ = mqs
 	}

@@ -42,7 +42,7 @@ func checkBuiltins(found map[string][]byte, missing []string) (map[string][]byte
 // startExecutor makes the Wasm runtime and the executor. It compiles
 // nothing: precompileBuiltins does that in the background once the server
 // serves.
-func startExecutor(ctx context.Context, cfg Config, builtins map[string][]byte, st store.Store, vault *secrets.Vault, log *slog.Logger) (*host.Runtime, *host.Executor, error) {
+func startExecutor(ctx context.Context, cfg Config, nodeID string, builtins map[string][]byte, st store.Store, vault *secrets.Vault, log *slog.Logger) (*host.Runtime, *host.Executor, error) {
 	dir, err := wasmCache(cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -58,6 +58,7 @@ func startExecutor(ctx context.Context, cfg Config, builtins map[string][]byte, 
 		// The vault always has a keyring (loadKeyring makes one): it opens
 		// the connections' password secrets.
 		MQ:     secrets.MQConnections{Vault: vault},
+		NodeID: nodeID,
 		Logger: log,
 	}
 	rt, err := host.NewRuntime(ctx, rcfg)

@@ -219,7 +219,7 @@ func runServer(parent context.Context, cfg Config, logOut io.Writer) (err error)
 	// executor's Redis connections (both modes) and cluster mode's lead it
 	// to this log, at debug, where the errors returned say what failed.
 	redis.SetLogger(redisLogger{log.With("component", "redis")})
-	rt, ex, err := startExecutor(ctx, cfg, builtins, st, vault, log.With("component", "wasm"))
+	rt, ex, err := startExecutor(ctx, cfg, nodeID, builtins, st, vault, log.With("component", "wasm"))
 	if err != nil {
 		return err
 	}

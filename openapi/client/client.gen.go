@@ -761,9 +761,9 @@ type MQConnectionInput struct {
 	// CaPem Extra PEM certificates trusted for TLS, at most 64 KiB.
 	CaPem *string `json:"ca_pem,omitempty"`
 
-	// ClientId MQTT only: the client ID; a random one when empty.
+	// ClientId MQTT only: the client ID; a random one when empty. ${node} in it stands for the node's ID, so that the nodes of a cluster connect as different clients (a broker disconnects a client when another connects with its ID).
 	//
-	// Example: kronos-publisher
+	// Example: kronos-${node}
 	ClientId *string `json:"client_id,omitempty"`
 
 	// Description What the broker is for.

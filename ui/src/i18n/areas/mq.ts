@@ -64,7 +64,7 @@ export const en = {
   "mq.f.maxLenHint": "Trims each stream to about this many entries; empty or 0 is no cap.",
   "mq.f.maxLenInvalid": "Enter a whole number, 0 or more.",
   "mq.f.clientId": "Client ID",
-  "mq.f.clientIdHint": "A random one when empty.",
+  "mq.f.clientIdHint": "A random one when empty. ${node} stands for the node's ID: in a cluster, a fixed ID makes the nodes disconnect each other.",
 
   "mq.testTitle": "Test connection {name}",
   "mq.testLead": "Without a topic this only connects; with one it publishes one message.",
@@ -156,7 +156,7 @@ export const zh: Record<keyof typeof en, string> = {
   "mq.f.maxLenHint": "将每个流裁剪到大约这么多条；留空或 0 表示不限。",
   "mq.f.maxLenInvalid": "请输入 0 或更大的整数。",
   "mq.f.clientId": "客户端 ID",
-  "mq.f.clientIdHint": "留空则随机生成。",
+  "mq.f.clientIdHint": "留空则随机生成。${node} 代表节点 ID：在集群中，固定的 ID 会让各节点互相挤掉连接。",
 
   "mq.testTitle": "测试连接 {name}",
   "mq.testLead": "不填主题时只建立连接；填写主题则发布一条消息。",
