@@ -2,9 +2,7 @@ package host_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -68,13 +66,6 @@ func (m *pubConns) setJetStream(name string) {
 	c := m.conns["a/"+name]
 	c.conn.JetStream = true
 	m.conns["a/"+name] = c
-}
-
-// pubTestID returns a name no other test uses.
-func pubTestID() string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return "kronos-test-" + hex.EncodeToString(b)
 }
 
 // pubLoopback allow 127.0.0.1, where the test brokers listen.
@@ -197,7 +188,7 @@ func TestMQPublishNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	subject := pubTestID() + ".orders"
+	subject := brokertest.ID() + ".orders"
 	sub, err := nc.SubscribeSync(subject)
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +227,7 @@ func TestMQPublishJetStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := pubTestID()
+	id := brokertest.ID()
 	name := strings.ReplaceAll(id, "-", "_")
 	subject := id + ".orders"
 	if _, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: name, Subjects: []string{subject}, Storage: jetstream.MemoryStorage}); err != nil {
@@ -268,7 +259,7 @@ func TestMQPublishRabbitMQ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := ch.QueueDeclare(pubTestID(), false, true, false, false, nil)
+	q, err := ch.QueueDeclare(brokertest.ID(), false, true, false, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +284,7 @@ func TestMQPublishRabbitMQ(t *testing.T) {
 	}
 	// A missing exchange is the broker's refusal, and the next publish
 	// works on a new channel.
-	bad := publish(t, c, pubLoopback, map[string]any{"connection": "rabbit", "exchange": pubTestID(), "topic": q.Name, "payload": "x"})
+	bad := publish(t, c, pubLoopback, map[string]any{"connection": "rabbit", "exchange": brokertest.ID(), "topic": q.Name, "payload": "x"})
 	if bad.Error == nil || !strings.Contains(bad.Error.Message, "NOT_FOUND") {
 		t.Fatalf("publish to a missing exchange: %+v", bad)
 	}
@@ -302,8 +293,8 @@ func TestMQPublishRabbitMQ(t *testing.T) {
 
 func TestMQPublishMQTT(t *testing.T) {
 	u := brokertest.MQTT(t)
-	topic := "kronos/test/" + pubTestID()
-	opts := paho.NewClientOptions().AddBroker(strings.Replace(u, "mqtt://", "tcp://", 1)).SetClientID(pubTestID())
+	topic := "kronos/test/" + brokertest.ID()
+	opts := paho.NewClientOptions().AddBroker(strings.Replace(u, "mqtt://", "tcp://", 1)).SetClientID(brokertest.ID())
 	sc := paho.NewClient(opts)
 	if tok := sc.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("subscriber connect: %v", tok.Error())

@@ -2,8 +2,6 @@ package host_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -165,13 +163,6 @@ func mqWantFailure(t testing.TB, res core.ExecuteResult, out mqResult, conn, bro
 	}
 }
 
-// mqTestID returns a name no other test uses.
-func mqTestID() string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return "kronos-test-" + hex.EncodeToString(b)
-}
-
 // The payload every broker test sends, and what it expands to for the
 // package's execution of the task "nightly_report" labelled team=data.
 const (
@@ -248,7 +239,7 @@ func TestMQPluginNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	subject := mqTestID() + ".reports"
+	subject := brokertest.ID() + ".reports"
 	sub, err := nc.SubscribeSync(subject + ".>")
 	if err != nil {
 		t.Fatal(err)
@@ -285,7 +276,7 @@ func TestMQPluginJetStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := mqTestID()
+	id := brokertest.ID()
 	name := strings.ReplaceAll(id, "-", "_")
 	st, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: name, Subjects: []string{id + ".>"}, Storage: jetstream.MemoryStorage})
 	if err != nil {
@@ -322,45 +313,14 @@ func TestMQPluginJetStream(t *testing.T) {
 	}
 
 	// A subject no stream covers is not acknowledged.
-	nowhere := mqTestID() + ".nowhere"
+	nowhere := brokertest.ID() + ".nowhere"
 	res, out := mqRun(t, ex, mqTask(t, map[string]any{"connection": "js", "topic": nowhere, "payload": ""}))
 	mqWantFailure(t, res, out, "js", "jetstream", nowhere, "no_ack")
 }
 
 func TestMQPluginRabbitMQ(t *testing.T) {
 	u := brokertest.AMQP(t)
-	conn, err := amqp.Dial(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	exchange := mqTestID()
-	if err := ch.ExchangeDeclare(exchange, "topic", false, true, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if c, err := amqp.Dial(u); err == nil {
-			if ch, err := c.Channel(); err == nil {
-				_ = ch.ExchangeDelete(exchange, false, false)
-			}
-			_ = c.Close()
-		}
-	})
-	q, err := ch.QueueDeclare(exchange+"-q", false, true, true, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.QueueBind(q.Name, "reports.#", exchange, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	deliveries, err := ch.Consume(q.Name, "", true, true, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	exchange, _, deliveries := brokertest.AMQPQueue(t, u, "topic", "reports.#")
 
 	ex := mqExecutor(t, mqConns{"orders": mqConn("orders", u, func(c *core.MQConnection) { c.Persistent = true })}, true)
 	task := mqTask(t, map[string]any{
@@ -368,14 +328,9 @@ func TestMQPluginRabbitMQ(t *testing.T) {
 		"headers": map[string]any{"Trace-Id": "kronos-${execution.id}", "Trigger": "${execution.trigger}"},
 	})
 	out := mqMustPublish(t, ex, task)
-	select {
-	case d := <-deliveries:
-		if d.Exchange != exchange || d.RoutingKey != "reports.nightly_report" || string(d.Body) != mqPayloadWant ||
-			d.Headers["Trace-Id"] != "kronos-"+execution.ID || d.Headers["Trigger"] != "schedule" || d.DeliveryMode != amqp.Persistent {
-			t.Errorf("delivery: exchange %s key %s body %q headers %v mode %d", d.Exchange, d.RoutingKey, d.Body, d.Headers, d.DeliveryMode)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no delivery within 5s")
+	if d := brokertest.AMQPReceive(t, deliveries); d.Exchange != exchange || d.RoutingKey != "reports.nightly_report" || string(d.Body) != mqPayloadWant ||
+		d.Headers["Trace-Id"] != "kronos-"+execution.ID || d.Headers["Trigger"] != "schedule" || d.DeliveryMode != amqp.Persistent {
+		t.Errorf("delivery: exchange %s key %s body %q headers %v mode %d", d.Exchange, d.RoutingKey, d.Body, d.Headers, d.DeliveryMode)
 	}
 	if out.Broker != "rabbitmq" || out.Exchange != exchange || out.Topic != "reports.nightly_report" || out.Error != nil {
 		t.Errorf("result = %+v", out)
@@ -383,7 +338,7 @@ func TestMQPluginRabbitMQ(t *testing.T) {
 
 	// An exchange that does not exist: the broker closes the channel, and
 	// the execution says where it tried to publish.
-	missing := mqTestID()
+	missing := brokertest.ID()
 	res, out := mqRun(t, ex, mqTask(t, map[string]any{"connection": "orders", "exchange": missing, "topic": "k", "payload": ""}))
 	mqWantFailure(t, res, out, "orders", "rabbitmq", "k", "invalid_request")
 	if !strings.Contains(res.Error, `exchange "`+missing+`"`) || !strings.Contains(res.Error, "NOT_FOUND") {
@@ -395,7 +350,7 @@ func TestMQPluginRabbitMQ(t *testing.T) {
 func mqMQTTSubscriber(t *testing.T, u, topic string) <-chan paho.Message {
 	t.Helper()
 	ch := make(chan paho.Message, 10)
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(u).SetClientID(mqTestID()).SetAutoReconnect(false))
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(u).SetClientID(brokertest.ID()).SetAutoReconnect(false))
 	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("subscriber connect: %v", tok.Error())
 	}
@@ -411,7 +366,7 @@ func TestMQPluginMQTT(t *testing.T) {
 	ex := mqExecutor(t, mqConns{"iot": mqConn("iot", u)}, true)
 	for _, qos := range []any{nil, 0, 1, 2} {
 		t.Run(fmt.Sprintf("qos %v", qos), func(t *testing.T) {
-			topic := mqTestID() + "/reports"
+			topic := brokertest.ID() + "/reports"
 			msgs := mqMQTTSubscriber(t, u, topic+"/#")
 			config := map[string]any{"connection": "iot", "topic": topic + "/${execution.labels.team}", "payload": mqPayload}
 			want := 1 // the default
@@ -433,7 +388,7 @@ func TestMQPluginMQTT(t *testing.T) {
 		})
 	}
 	t.Run("retain", func(t *testing.T) {
-		topic := mqTestID() + "/state"
+		topic := brokertest.ID() + "/state"
 		mqMustPublish(t, ex, mqTask(t, map[string]any{"connection": "iot", "topic": topic, "payload": "on ${execution.id}", "retain": true}))
 		// An empty retained message clears it.
 		t.Cleanup(func() {
@@ -449,7 +404,7 @@ func TestMQPluginMQTT(t *testing.T) {
 		}
 	})
 	t.Run("headers refused", func(t *testing.T) {
-		topic := mqTestID()
+		topic := brokertest.ID()
 		res, out := mqRun(t, ex, mqTask(t, map[string]any{"connection": "iot", "topic": topic, "payload": "", "headers": map[string]any{"A": "b"}}))
 		mqWantFailure(t, res, out, "iot", "mqtt", topic, "invalid_request")
 	})
@@ -536,7 +491,7 @@ func BenchmarkMQExecutionWarm(b *testing.B) {
 				rc := redistest.Client(b)
 				b.Cleanup(func() { rc.Del(context.Background(), topic) })
 			} else {
-				topic = mqTestID() + ".bench"
+				topic = brokertest.ID() + ".bench"
 			}
 			ex := mqExecutor(b, mqConns{"bench": c}, true)
 			task := mqTask(b, map[string]any{"connection": "bench", "topic": topic, "payload_json": map[string]any{"run": "${execution.id}", "at": "${execution.scheduled_at}", "team": "${execution.labels.team}"}})

@@ -9,9 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/shiyu-coder/kronos/host"
 	"github.com/shiyu-coder/kronos/internal/brokertest"
@@ -367,20 +364,7 @@ func TestPluginTestPublishesMQ(t *testing.T) {
 	stream := prefix + "plugin-test"
 	t.Cleanup(func() { _ = rdb.Del(context.WithoutCancel(t.Context()), stream).Err() })
 	rabbitURL := brokertest.AMQP(t)
-	conn, err := amqp.Dial(rabbitURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	queue := strings.TrimSuffix(prefix, ":") + ".plugin-test"
-	if _, err := ch.QueueDeclare(queue, false, true, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = ch.QueueDelete(queue, false, false, false) })
+	_, queue, deliveries := brokertest.AMQPQueue(t, rabbitURL, "", "")
 
 	redisCfg := filepath.Join(dir, "redis.json")
 	writeFile(t, redisCfg, `{"connection": "events", "topic": "`+stream+`", "payload": "hello ${execution.task}"}`)
@@ -434,19 +418,7 @@ func TestPluginTestPublishesMQ(t *testing.T) {
 	if err != nil || len(entries) != 1 || entries[0].Values["payload"] != "hello nightly" {
 		t.Errorf("the stream holds %v (%v); want one entry with payload \"hello nightly\"", entries, err)
 	}
-	var got amqp.Delivery
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		var ok bool
-		if got, ok, err = ch.Get(queue, true); err != nil {
-			t.Fatal(err)
-		} else if ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the message did not reach the RabbitMQ queue")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	got := brokertest.AMQPReceive(t, deliveries)
 	if string(got.Body) != `{"task":"nightly"}` {
 		t.Errorf("RabbitMQ got %q, want {\"task\":\"nightly\"}", got.Body)
 	}

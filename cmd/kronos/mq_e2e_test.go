@@ -8,10 +8,7 @@ import (
 	"testing"
 	"time"
 
-	amqp "github.com/rabbitmq/amqp091-go"
-
 	"github.com/shiyu-coder/kronos/internal/brokertest"
-	"github.com/shiyu-coder/kronos/internal/redistest"
 )
 
 // The built-in mq executor end to end in a server: the connection's
@@ -30,20 +27,7 @@ func TestServerMQTaskPublishes(t *testing.T) {
 	password, _ := broker.User.Password()
 	broker.User = nil
 
-	conn, err := amqp.Dial(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	queue := strings.TrimSuffix(redistest.Prefix(), ":") + ".mq-e2e"
-	if _, err := ch.QueueDeclare(queue, false, true, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = ch.QueueDelete(queue, false, false, false) })
+	_, queue, deliveries := brokertest.AMQPQueue(t, raw, "", "")
 
 	dataDir, _ := newDataDir(t)
 	srv := startServer(t, "server", "--addr", "127.0.0.1:0", "--dev", "--data-dir", dataDir, "--log-format", "json", "--allow-private-networks")
@@ -95,19 +79,7 @@ func TestServerMQTaskPublishes(t *testing.T) {
 		t.Fatalf("output %q: %v", x["output"], err)
 	}
 
-	var got amqp.Delivery
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		var ok bool
-		if got, ok, err = ch.Get(queue, true); err != nil {
-			t.Fatal(err)
-		} else if ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the message did not reach the queue")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	got := brokertest.AMQPReceive(t, deliveries)
 	if want := `{"execution":"` + id + `","task":"announce"}`; string(got.Body) != want || got.Headers["x-task"] != "announce" || out.Bytes != len(want) {
 		t.Fatalf("consumed %q with headers %v (output said %d bytes), want %s", got.Body, got.Headers, out.Bytes, want)
 	}

@@ -12,56 +12,6 @@ import (
 	"github.com/shiyu-coder/kronos/internal/brokertest"
 )
 
-// testQueue declares an auto-deleted direct exchange and an exclusive queue
-// bound to it with key, and returns the exchange name and the deliveries.
-func testQueue(t *testing.T, u, key string) (string, <-chan amqp.Delivery) {
-	t.Helper()
-	conn, err := amqp.Dial(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex := testID()
-	if err := ch.ExchangeDeclare(ex, "direct", false, true, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if c, err := amqp.Dial(u); err == nil {
-			if ch, err := c.Channel(); err == nil {
-				_ = ch.ExchangeDelete(ex, false, false)
-			}
-			_ = c.Close()
-		}
-	})
-	q, err := ch.QueueDeclare(ex+"-q", false, true, true, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.QueueBind(q.Name, key, ex, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	d, err := ch.Consume(q.Name, "", true, true, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ex, d
-}
-
-func receive(t *testing.T, d <-chan amqp.Delivery) amqp.Delivery {
-	t.Helper()
-	select {
-	case m := <-d:
-		return m
-	case <-time.After(5 * time.Second):
-		t.Fatal("no delivery within 5s")
-	}
-	panic("unreachable")
-}
-
 func TestAMQPPublish(t *testing.T) {
 	u := brokertest.AMQP(t)
 	for _, tc := range []struct {
@@ -73,7 +23,7 @@ func TestAMQPPublish(t *testing.T) {
 		{"exchange in config, persistent", true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ex, d := testQueue(t, u, "orders.created")
+			ex, _, d := brokertest.AMQPQueue(t, u, "direct", "orders.created")
 			cfg := ConnConfig{URL: u, Persistent: tc.persistent}
 			m := Message{Topic: "orders.created", Payload: []byte("hello"), Headers: testHeaders}
 			if tc.inConfig {
@@ -85,7 +35,7 @@ func TestAMQPPublish(t *testing.T) {
 			if _, err := c.Publish(testCtx(t), m); err != nil {
 				t.Fatal(err)
 			}
-			got := receive(t, d)
+			got := brokertest.AMQPReceive(t, d)
 			if string(got.Body) != "hello" || got.Exchange != ex || got.RoutingKey != "orders.created" {
 				t.Errorf("got body %q exchange %q key %q", got.Body, got.Exchange, got.RoutingKey)
 			}
@@ -116,7 +66,7 @@ func TestAMQPPublish(t *testing.T) {
 func TestAMQPMissingExchange(t *testing.T) {
 	u := brokertest.AMQP(t)
 	c := mustOpen(t, ConnConfig{URL: u})
-	ex := testID()
+	ex := brokertest.ID()
 	_, err := c.Publish(testCtx(t), Message{Exchange: ex, Topic: "k", Payload: []byte("x")})
 	if err == nil {
 		t.Fatal("publish to a missing exchange succeeded")
@@ -139,7 +89,7 @@ func TestAMQPBadPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret := "wrong-" + testID()
+	secret := "wrong-" + brokertest.ID()
 	_, err = Open(testCtx(t), ConnConfig{URL: u.String(), Password: secret})
 	if !errors.Is(err, ErrAuth) {
 		t.Fatalf("got %v, want ErrAuth", err)

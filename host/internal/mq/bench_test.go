@@ -25,7 +25,7 @@ func BenchmarkPoolPublish(b *testing.B) {
 		}},
 		{"nats", func(b *testing.B) ConnConfig {
 			return ConnConfig{URL: brokertest.NATS(b)}
-		}, func(*testing.B) string { return testID() + ".bench" }},
+		}, func(*testing.B) string { return brokertest.ID() + ".bench" }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			p := NewPool(PoolConfig{})

@@ -42,7 +42,7 @@ func TestConcurrentPublish(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(nc.Close)
-			subject := testID()
+			subject := brokertest.ID()
 			s, err := nc.SubscribeSync(subject)
 			if err != nil {
 				t.Fatal(err)
@@ -77,7 +77,7 @@ func TestConcurrentPublish(t *testing.T) {
 		}},
 		{"rabbitmq", func(t *testing.T) (ConnConfig, Message, func() []string) {
 			u := brokertest.AMQP(t)
-			ex, d := testQueue(t, u, "k")
+			ex, _, d := brokertest.AMQPQueue(t, u, "direct", "k")
 			return ConnConfig{URL: u}, Message{Exchange: ex, Topic: "k"}, func() []string {
 				var got []string
 				for range n {
@@ -93,7 +93,7 @@ func TestConcurrentPublish(t *testing.T) {
 		}},
 		{"mqtt", func(t *testing.T) (ConnConfig, Message, func() []string) {
 			u := brokertest.MQTT(t)
-			topic := testID()
+			topic := brokertest.ID()
 			msgs := mqttSubscribe(t, u, topic)
 			return ConnConfig{URL: u}, Message{Topic: topic, QoS: 1}, func() []string {
 				var got []string

@@ -2,18 +2,9 @@ package mq
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"testing"
 	"time"
 )
-
-// testID returns a name prefix no other test uses.
-func testID() string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return "kronos-test-" + hex.EncodeToString(b)
-}
 
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)

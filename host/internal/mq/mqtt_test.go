@@ -16,7 +16,7 @@ import (
 func mqttSubscribe(t *testing.T, u, topic string) <-chan paho.Message {
 	t.Helper()
 	ch := make(chan paho.Message, 10)
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(u).SetClientID(testID()).SetAutoReconnect(false))
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(u).SetClientID(brokertest.ID()).SetAutoReconnect(false))
 	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("subscriber connect: %v", tok.Error())
 	}
@@ -32,7 +32,7 @@ func TestMQTTPublish(t *testing.T) {
 	c := mustOpen(t, ConnConfig{URL: u})
 	for qos := range 3 {
 		t.Run(fmt.Sprintf("qos %d", qos), func(t *testing.T) {
-			topic := testID() + "/orders"
+			topic := brokertest.ID() + "/orders"
 			msgs := mqttSubscribe(t, u, topic)
 			if _, err := c.Publish(testCtx(t), Message{Topic: topic, Payload: []byte("hello"), QoS: qos}); err != nil {
 				t.Fatal(err)
@@ -57,7 +57,7 @@ func TestMQTTPublish(t *testing.T) {
 func TestMQTTRetain(t *testing.T) {
 	u := brokertest.MQTT(t)
 	c := mustOpen(t, ConnConfig{URL: u})
-	topic := testID() + "/state"
+	topic := brokertest.ID() + "/state"
 	if _, err := c.Publish(testCtx(t), Message{Topic: topic, Payload: []byte("on"), QoS: 1, Retain: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func TestNATSPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(sub.Close)
-	subject := testID() + ".orders"
+	subject := brokertest.ID() + ".orders"
 	s, err := sub.SubscribeSync(subject)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func testStream(t *testing.T, u string) (jetstream.JetStream, jetstream.Stream, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := testID()
+	id := brokertest.ID()
 	name := strings.ReplaceAll(id, "-", "_")
 	st, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{id + ".>"}, Storage: jetstream.MemoryStorage})
 	if err != nil {
@@ -119,7 +119,7 @@ func TestJetStreamPublish(t *testing.T) {
 func TestJetStreamNoStream(t *testing.T) {
 	u := brokertest.NATS(t)
 	c := mustOpen(t, ConnConfig{URL: u, JetStream: true, Timeout: 2 * time.Second})
-	subject := testID() + ".nowhere"
+	subject := brokertest.ID() + ".nowhere"
 	_, err := c.Publish(testCtx(t), Message{Topic: subject, Payload: []byte("x")})
 	if !errors.Is(err, ErrNoAck) {
 		t.Fatalf("got %v, want ErrNoAck", err)

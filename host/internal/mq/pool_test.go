@@ -195,17 +195,17 @@ func TestPoolClose(t *testing.T) {
 // publish goes out on a new connection.
 func TestPoolAMQPReopensAfterChannelClose(t *testing.T) {
 	u := brokertest.AMQP(t)
-	ex, d := testQueue(t, u, "k")
+	ex, _, d := brokertest.AMQPQueue(t, u, "direct", "k")
 	p := NewPool(PoolConfig{})
 	t.Cleanup(func() { _ = p.Close() })
 	cfg := ConnConfig{URL: u}
-	if _, err := p.Publish(testCtx(t), "ns", "rabbit", cfg, Message{Exchange: testID(), Topic: "k"}); err == nil {
+	if _, err := p.Publish(testCtx(t), "ns", "rabbit", cfg, Message{Exchange: brokertest.ID(), Topic: "k"}); err == nil {
 		t.Fatal("publish to a missing exchange succeeded")
 	}
 	if _, err := p.Publish(testCtx(t), "ns", "rabbit", cfg, Message{Exchange: ex, Topic: "k", Payload: []byte("after")}); err != nil {
 		t.Fatal(err)
 	}
-	if got := receive(t, d); string(got.Body) != "after" {
+	if got := brokertest.AMQPReceive(t, d); string(got.Body) != "after" {
 		t.Errorf("got %q", got.Body)
 	}
 }

@@ -22,6 +22,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/shiyu-coder/kronos/internal/brokertest"
 )
 
 // The TLS schemes, each against a TLS listener of the broker's own server
@@ -166,7 +168,7 @@ func TestTLSNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(sub.Close)
-	subject := testID() + ".tls"
+	subject := brokertest.ID() + ".tls"
 	s, err := sub.SubscribeSync(subject)
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +236,7 @@ func TestTLSMQTT(t *testing.T) {
 	u := "mqtts://127.0.0.1:" + strconv.Itoa(port)
 	c := mustOpen(t, ConnConfig{URL: u, CAPEM: ca.caPEM, Dial: plainDial})
 	// QoS 1: Publish returns on the broker's PUBACK, over the TLS session.
-	if _, err := c.Publish(testCtx(t), Message{Topic: testID() + "/tls", Payload: []byte("over tls"), QoS: 1}); err != nil {
+	if _, err := c.Publish(testCtx(t), Message{Topic: brokertest.ID() + "/tls", Payload: []byte("over tls"), QoS: 1}); err != nil {
 		t.Fatal(err)
 	}
 	wantUntrusted(t, ConnConfig{URL: u, CAPEM: otherCA(t), Dial: plainDial, Timeout: 3 * time.Second})
