@@ -6,22 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/shiyu-coder/kronos/sdk/sdktest"
 )
 
-func compileSchema(t *testing.T) *jsonschema.Schema {
+func compileSchema(t *testing.T) *sdktest.Schema {
 	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(configSchema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	if err := c.AddResource("config.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("config.json")
+	s, err := sdktest.CompileSchema(configSchema)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,11 +51,7 @@ func TestSchemaAgreesWithDecodeConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			inst, err := jsonschema.UnmarshalJSON(strings.NewReader(tt.config))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Validate(inst); (err == nil) != tt.schemaOK {
+			if err := s.Validate(tt.config); (err == nil) != tt.schemaOK {
 				t.Errorf("schema: err = %v, want ok = %v", err, tt.schemaOK)
 			}
 			if _, err := decodeConfig(json.RawMessage(tt.config)); (err == nil) != tt.ok {

@@ -2,26 +2,16 @@ package main
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/shiyu-coder/kronos/sdk/sdktest"
 )
 
 // TestSchemaAgrees checks that the schema compiles, that its bounds are
 // the constants of config.go, and that it agrees with decodeConfig
 // (except on what only the plugin can tell: whether the script parses).
 func TestSchemaAgrees(t *testing.T) {
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(configSchema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	if err := c.AddResource("config.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("config.json")
+	s, err := sdktest.CompileSchema(configSchema)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,11 +39,7 @@ func TestSchemaAgrees(t *testing.T) {
 		{"syntax error (plugin only)", `{"script":"return )"}`, true, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			inst, err := jsonschema.UnmarshalJSON(strings.NewReader(tt.config))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Validate(inst); (err == nil) != tt.schemaOK {
+			if err := s.Validate(tt.config); (err == nil) != tt.schemaOK {
 				t.Errorf("schema: err = %v, want ok = %v", err, tt.schemaOK)
 			}
 			if _, err := decodeConfig(json.RawMessage(tt.config)); (err == nil) != tt.ok {
